@@ -1,0 +1,73 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppOptions } from './app.module';
+import { errorCatalog } from './common/errors/domain-error';
+import { AllExceptionsFilter } from './common/http/exception.filter';
+import { createValidationPipe } from './common/http/validation';
+import { requestIdOf } from './common/logging';
+import { AppConfig } from './config/app-config';
+
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Builds the whole HTTP application exactly as production runs it: used by `main.ts`, the CLI
+ * and every e2e test, so tests exercise the real pipes, filters, guards and serialisation.
+ */
+export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: config.http.trustProxy,
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: (req: IncomingMessage) => ((req as IncomingMessage & { id?: string }).id ??= requestIdOf(req)),
+    // JSON bodies nested deeper than this are refused before they reach validation.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });
+  await app.init();
+  await fastify.ready();
+  return app;
+}
+
+export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
+  const codes = [...errorCatalog().entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, spec]) => `| \`${code}\` | ${spec.status} | ${spec.message} |`)
+    .join('\n');
+  const config = new DocumentBuilder()
+    .setTitle('微心愿 API')
+    .setVersion('1')
+    .setDescription(
+      [
+        'Back end of the 微心愿 mini-program and the office dashboard.',
+        '',
+        'All endpoints are under `/api/v1`, take and return JSON. Errors are `{ statusCode, code, message }`:',
+        '`code` is a stable English constant to branch on, `message` is Chinese for the user; `requestId` ties it to the logs.',
+        'Lists use cursor pagination: `?limit=` (1–100, default 20) and `?cursor=` (opaque) → `{ items, nextCursor }`.',
+        '',
+        '| code | HTTP | message |',
+        '| --- | --- | --- |',
+        codes,
+      ].join('\n'),
+    )
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}

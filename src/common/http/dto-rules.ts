@@ -1,0 +1,35 @@
+import { Transform } from 'class-transformer';
+import { IsInt, Matches, Max, Min, ValidationOptions, registerDecorator } from 'class-validator';
+
+/** Trims strings; leaves other values alone for the type validators to refuse. */
+export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
+
+export const MOBILE_PHONE = /^1[3-9]\d{9}$/;
+export const IsMobilePhoneCN = () => Matches(MOBILE_PHONE, { message: 'phone must be a mainland mobile number' });
+
+/**
+ * Refuses ASCII control characters (NUL, escapes…) in user text; newlines and tabs stay allowed.
+ * Chinese, emoji and other Unicode pass.
+ */
+export function NoControlChars(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'noControlChars',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        // eslint-disable-next-line no-control-regex
+        validate: (value: unknown) => typeof value !== 'string' || !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value),
+      },
+    });
+}
+
+/** A row id in a body: a positive integer within the INT column range. */
+export function IsId(): PropertyDecorator {
+  return (target: object, key: string | symbol) => {
+    IsInt()(target, key);
+    Min(1)(target, key);
+    Max(2_147_483_647)(target, key);
+  };
+}

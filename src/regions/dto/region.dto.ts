@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsId } from '../../common/http/dto-rules';
+import { REGION_LEVELS, Region, RegionLevel } from '../region.entity';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class RegionView {
+  @ApiProperty() id!: number;
+  @ApiProperty({ nullable: true, type: Number }) parentId!: number | null;
+  @ApiProperty({ enum: REGION_LEVELS }) level!: RegionLevel;
+  @ApiProperty({ example: '永安社区' }) name!: string;
+  @ApiProperty({ description: 'Materialised path of ids, e.g. /1/2/3/' }) path!: string;
+  @ApiProperty({ description: 'Community setting: wishes skip review' }) autoApprove!: boolean;
+
+  static of(region: Region): RegionView {
+    return {
+      id: region.id,
+      parentId: region.parentId,
+      level: region.level,
+      name: region.name,
+      path: region.path,
+      autoApprove: region.autoApprove,
+    };
+  }
+}
+
+export class CreateRegionBody {
+  @ApiProperty({ description: 'Parent region; the new level follows the parent (street → community → grid)' })
+  @IsId()
+  parentId!: number;
+
+  @ApiProperty({ maxLength: 64, example: '永安社区' })
+  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(64)
+  name!: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional() @IsBoolean()
+  autoApprove?: boolean;
+}
+
+export class UpdateRegionBody {
+  @ApiPropertyOptional({ maxLength: 64 })
+  @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(64)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'Communities only: new wishes go straight to open' })
+  @IsOptional() @IsBoolean()
+  autoApprove?: boolean;
+}

@@ -1,0 +1,77 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { basename } from 'node:path';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/bootstrap';
+import { loadAppConfig } from '../../src/config/app-config';
+import { FakeClock } from '../../src/common/time/clock';
+import { createScratchDatabase, mysqlSettings } from './mysql';
+
+export type DbKind = 'sqlite' | 'mysql';
+
+/** The databases every e2e suite runs on: SQLite always, MySQL when reachable (always in CI). */
+export function testDatabases(): DbKind[] {
+  return process.env.TEST_MYSQL_AVAILABLE === '1' ? ['sqlite', 'mysql'] : ['sqlite'];
+}
+
+export interface TestApp {
+  kind: DbKind;
+  app: NestFastifyApplication;
+  http: TestAgent;
+  dataSource: DataSource;
+  clock: FakeClock;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra environment for this app (e.g. WECHAT_API_BASE_URL of a fake server). */
+  env?: Record<string, string>;
+  clock?: FakeClock;
+}
+
+/**
+ * Boots the real application (same bootstrap as production) on a database of its own:
+ * an in-memory SQLite, or a scratch MySQL database built by the migrations.
+ */
+export async function startTestApp(kind: DbKind, label: string, options: TestAppOptions = {}): Promise<TestApp> {
+  const clock = options.clock ?? new FakeClock();
+  const scratch = kind === 'mysql' ? await createScratchDatabase(basename(label)) : undefined;
+  const settings = mysqlSettings();
+  const config = loadAppConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
+    WECHAT_RETRY_BASE_MS: '0',
+    ...(kind === 'sqlite'
+      ? { DB_TYPE: 'sqlite', SQLITE_PATH: ':memory:' }
+      : {
+          DB_TYPE: 'mysql',
+          DB_HOST: settings.host,
+          DB_PORT: String(settings.port),
+          DB_USER: settings.user,
+          DB_PASSWORD: settings.password,
+          DB_NAME: scratch!.name,
+          DB_POOL_SIZE: '20',
+          DB_MIGRATIONS_RUN: 'true',
+        }),
+    ...options.env,
+  });
+  try {
+    const app = await createApp(config, { clock });
+    return {
+      kind,
+      app,
+      http: request(app.getHttpServer()),
+      dataSource: app.get(DataSource),
+      clock,
+      close: async () => {
+        await app.close();
+        await scratch?.drop();
+      },
+    };
+  } catch (error) {
+    await scratch?.drop();
+    throw error;
+  }
+}
