@@ -13,6 +13,7 @@ import { RegionsModule } from './regions/regions.module';
 import { UnitsModule } from './units/units.module';
 import { UsersModule } from './users/users.module';
 import { WechatModule } from './wechat/wechat.module';
+import { WishesModule } from './wishes/wishes.module';
 
 export interface AppOptions {
   /** Replaces the system clock (tests move time instead of sleeping). */
@@ -35,6 +36,7 @@ export class AppModule {
         RegionsModule,
         UnitsModule,
         MembersModule,
+        WishesModule,
         HealthModule,
       ],
     };

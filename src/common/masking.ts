@@ -18,7 +18,7 @@ export function maskPhone(phone: string | null | undefined): string | null {
   return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
 }
 
-/** Replaces every mainland mobile number in free text (log lines) by its mask. */
+/** Replaces every mainland mobile number in free text (log lines) by its mask, with or without the 86 country code. */
 export function maskPhonesIn(text: string): string {
-  return text.replace(/(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)/g, '$1****$3');
+  return text.replace(/(?<!\d)((?:86)?1[3-9]\d)(\d{4})(\d{4})(?!\d)/g, '$1****$3');
 }

@@ -40,7 +40,9 @@ export function decodeCursor(token: string | undefined): KeysetCursor | undefine
   try {
     const value: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && Number.isSafeInteger(value[1]) && value[1] > 0) {
-      return { at: new Date(value[0] as number), id: value[1] as number };
+      const at = new Date(value[0] as number);
+      // A safe integer can still lie outside the Date range; an Invalid Date must not reach SQL.
+      if (!Number.isNaN(at.getTime())) return { at, id: value[1] as number };
     }
   } catch {
     // fall through

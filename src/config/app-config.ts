@@ -5,6 +5,8 @@ export type DatabaseConfig =
   | { type: 'sqlite'; path: string }
   | {
       type: 'mysql';
+      /** MariaDB reports column metadata differently; TypeORM needs to know which server it talks to. */
+      flavor: 'mysql' | 'mariadb';
       url?: string;
       host: string;
       port: number;
@@ -76,6 +78,7 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       ? { type: 'sqlite', path: env.SQLITE_PATH }
       : {
           type: 'mysql',
+          flavor: env.DB_TYPE,
           url: env.DB_URL,
           host: env.DB_HOST,
           port: env.DB_PORT,

@@ -56,8 +56,8 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
-  @IsOptional() @IsIn(['sqlite', 'mysql'])
-  DB_TYPE: 'sqlite' | 'mysql' = 'sqlite';
+  @IsOptional() @IsIn(['sqlite', 'mysql', 'mariadb'])
+  DB_TYPE: 'sqlite' | 'mysql' | 'mariadb' = 'sqlite';
 
   @IsOptional() @IsString()
   SQLITE_PATH = 'data/wish.sqlite';
@@ -137,7 +137,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   CLAIM_LIMIT = 3;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   RESIDENT_OPEN_WISH_LIMIT = 5;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)

@@ -40,7 +40,7 @@ export function buildDataSourceOptions(db: AppConfig['db']): DataSourceOptions {
     : { host: db.host, port: db.port, username: db.user, password: db.password, database: db.database };
   return {
     ...common,
-    type: 'mysql',
+    type: db.flavor,
     ...credentials,
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',

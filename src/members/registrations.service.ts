@@ -111,6 +111,11 @@ export class RegistrationsService {
     return rows.map((row) => row.communityId);
   }
 
+  /** The approved registration of a member in a community, if any (whose unit they serve through). */
+  async approvedRegistration(userId: number, communityId: number): Promise<MemberRegistration | null> {
+    return this.registrations.findOneBy({ userId, communityId, status: 'approved' });
+  }
+
   /** pending → decided as one conditional update: of two offices deciding at once, one wins. */
   private async decide(
     repo: Repository<MemberRegistration>,

@@ -19,6 +19,7 @@ export const CHILD_LEVEL: Record<RegionLevel, RegionLevel | null> = {
  * changes parent, so its path never changes and may be cached.
  */
 @Entity('region')
+@Index('uq_region_parent_name', ['parentId', 'name'], { unique: true })
 export class Region {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -4,7 +4,7 @@ import { IsNull, Repository } from 'typeorm';
 import { AccessService } from '../auth/access.service';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/time/clock';
-import { isForeignKeyViolation } from '../database/driver-errors';
+import { isForeignKeyViolation, isUniqueViolation } from '../database/driver-errors';
 import { TransactionRunner } from '../database/transaction-runner';
 import { CreateRegionBody, RegionView, UpdateRegionBody } from './dto/region.dto';
 import { CHILD_LEVEL, Region } from './region.entity';
@@ -43,7 +43,9 @@ export class RegionsService {
 
   async create(principal: Principal, body: CreateRegionBody): Promise<RegionView> {
     await this.access.assertAdministersRegion(principal, body.parentId, RegionErrors.REGION_NOT_FOUND);
-    const created = await this.tx.run((manager) => createChild(manager.getRepository(Region), body.parentId, body.name, this.clock.now(), body.autoApprove));
+    const created = await this.tx
+      .run((manager) => createChild(manager.getRepository(Region), body.parentId, body.name, this.clock.now(), body.autoApprove))
+      .catch(nameTaken);
     return RegionView.of(created);
   }
 
@@ -51,7 +53,9 @@ export class RegionsService {
     await this.access.assertAdministersRegion(principal, id, RegionErrors.REGION_NOT_FOUND);
     return this.tx.run(async (manager) => {
       const repo = manager.getRepository(Region);
-      const region = await repo.findOneByOrFail({ id });
+      // Read again inside the transaction: the scope check above may have used a cached path of a region deleted since.
+      const region = await repo.findOneBy({ id });
+      if (!region) throw RegionErrors.REGION_NOT_FOUND.error();
       if (body.autoApprove !== undefined && region.level !== 'community') throw RegionErrors.REGION_NOT_A_COMMUNITY.error();
       if (body.name !== undefined && body.name !== region.name) {
         await assertNameFree(repo, region.parentId, body.name);
@@ -59,7 +63,7 @@ export class RegionsService {
       }
       if (body.autoApprove !== undefined) region.autoApprove = body.autoApprove;
       return RegionView.of(await repo.save(region));
-    });
+    }).catch(nameTaken);
   }
 
   async remove(principal: Principal, id: number): Promise<void> {
@@ -84,6 +88,12 @@ export class RegionsService {
     if (!region) throw RegionErrors.REGION_NOT_FOUND.error();
     return region;
   }
+}
+
+/** Two offices creating the same name at once: the unique (parent_id, name) key refuses the second. */
+function nameTaken(error: unknown): never {
+  if (isUniqueViolation(error)) throw RegionErrors.REGION_NAME_TAKEN.error();
+  throw error;
 }
 
 async function assertNameFree(repo: Repository<Region>, parentId: number | null, name: string): Promise<void> {

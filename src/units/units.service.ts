@@ -55,9 +55,12 @@ export class UnitsService {
 
   async update(principal: Principal, id: number, body: UpdateUnitBody): Promise<UnitView> {
     const unit = await this.requireManaged(principal, id);
+    // The DTO instance carries its absent optional fields as undefined; an update with nothing to set fails in TypeORM.
+    const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as UpdateUnitBody;
+    if (Object.keys(changes).length === 0) return this.get(id);
     await this.tx.run(async (m) => {
       try {
-        await m.getRepository(Unit).update({ id: unit.id }, body);
+        await m.getRepository(Unit).update({ id: unit.id }, changes);
       } catch (error) {
         if (isUniqueViolation(error)) throw UnitErrors.UNIT_NAME_TAKEN.error();
         throw error;

@@ -13,6 +13,7 @@ export default async function globalSetup(): Promise<void> {
     const [rows] = await connection.query('SELECT VERSION() AS version');
     await connection.end();
     process.env.TEST_MYSQL_AVAILABLE = '1';
+    process.env.TEST_MYSQL_FLAVOR = /mariadb/i.test((rows as { version: string }[])[0].version) ? 'mariadb' : 'mysql';
     process.stdout.write(`\ne2e: MySQL/MariaDB ${(rows as { version: string }[])[0].version} at ${settings.host}:${settings.port} — suites run on SQLite and MySQL\n`);
   } catch (error) {
     if (required) throw new Error(`REQUIRE_MYSQL=1 but MySQL/MariaDB at ${settings.host}:${settings.port} is unreachable: ${(error as Error).message}`);

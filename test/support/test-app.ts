@@ -46,7 +46,7 @@ export async function startTestApp(kind: DbKind, label: string, options: TestApp
     ...(kind === 'sqlite'
       ? { DB_TYPE: 'sqlite', SQLITE_PATH: ':memory:' }
       : {
-          DB_TYPE: 'mysql',
+          DB_TYPE: process.env.TEST_MYSQL_FLAVOR ?? 'mysql',
           DB_HOST: settings.host,
           DB_PORT: String(settings.port),
           DB_USER: settings.user,

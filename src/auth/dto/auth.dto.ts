@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { IsId, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { IsId, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
 import { UserSummary } from '../../users/dto/me.dto';
 import { ROLES, Role } from '../../users/roles';
 
@@ -60,7 +60,7 @@ export class DevLoginBody {
   openid!: string;
 
   @ApiPropertyOptional({ example: '张三明' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(32) @NoControlChars()
+  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(32) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ type: [RoleClaimBody], description: 'Grants added on login (never removed)' })

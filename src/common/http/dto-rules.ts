@@ -25,6 +25,27 @@ export function NoControlChars(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
+/**
+ * At most `max` characters as the database column counts them: Unicode code points (MySQL
+ * `varchar(n)` in utf8mb4). Use it instead of `MaxLength` for text that is stored: class-validator's
+ * `MaxLength` counts an emoji with a variation selector ('❤️', U+2764 U+FE0F) as one character, so
+ * a value it accepts can overflow the column ("Data too long", a 500 on MySQL).
+ */
+export function MaxChars(max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'maxChars',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [max],
+      options,
+      validator: {
+        // Non-strings are left to the type validators (IsString) to refuse.
+        validate: (value: unknown) => typeof value !== 'string' || Array.from(value).length <= max,
+      },
+    });
+}
+
 /** A row id in a body: a positive integer within the INT column range. */
 export function IsId(): PropertyDecorator {
   return (target: object, key: string | symbol) => {

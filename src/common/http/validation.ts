@@ -17,6 +17,7 @@ const CONSTRAINT_TEXT: Record<string, string> = {
   max: '数值过大',
   minLength: '长度过短',
   maxLength: '长度超出限制',
+  maxChars: '长度超出限制',
   length: '长度不符合要求',
   arrayMinSize: '数量过少',
   arrayMaxSize: '数量过多',

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsId, IsMobilePhoneCN, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
 import { PageQuery } from '../../common/pagination';
 import { REGISTRATION_STATUSES, RegistrationStatus } from '../member-registration.entity';
 
@@ -15,7 +15,7 @@ export class RegistrationBody {
   communityId!: number;
 
   @ApiProperty({ maxLength: 32, example: '李建国' })
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(32) @NoControlChars()
+  @Trim() @IsString() @IsNotEmpty() @MaxChars(32) @NoControlChars()
   name!: string;
 
   @ApiProperty({ example: '13900139000' })
@@ -30,7 +30,7 @@ export class RegistrationBody {
 
 export class RejectBody {
   @ApiProperty({ maxLength: 200 })
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(200) @NoControlChars()
+  @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
   reason!: string;
 }
 

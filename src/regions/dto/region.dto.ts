@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsId } from '../../common/http/dto-rules';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { IsId, MaxChars, NoControlChars } from '../../common/http/dto-rules';
 import { REGION_LEVELS, Region, RegionLevel } from '../region.entity';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -32,7 +32,7 @@ export class CreateRegionBody {
   parentId!: number;
 
   @ApiProperty({ maxLength: 64, example: '永安社区' })
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(64)
+  @Transform(trim) @IsString() @IsNotEmpty() @MaxChars(64) @NoControlChars()
   name!: string;
 
   @ApiPropertyOptional({ default: false })
@@ -42,7 +42,7 @@ export class CreateRegionBody {
 
 export class UpdateRegionBody {
   @ApiPropertyOptional({ maxLength: 64 })
-  @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(64)
+  @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxChars(64) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ description: 'Communities only: new wishes go straight to open' })

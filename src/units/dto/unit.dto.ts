@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsId, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { IsId, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
 import { UNIT_KINDS, Unit, UnitKind } from '../unit.entity';
 
 export class UnitView {
@@ -24,7 +24,7 @@ export class UnitListQuery {
 
 export class CreateUnitBody {
   @ApiProperty({ maxLength: 100 })
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(100) @NoControlChars()
+  @Trim() @IsString() @IsNotEmpty() @MaxChars(100) @NoControlChars()
   name!: string;
 
   @ApiProperty({ enum: UNIT_KINDS })
@@ -38,7 +38,7 @@ export class CreateUnitBody {
 
 export class UpdateUnitBody {
   @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(100) @NoControlChars()
+  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(100) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ enum: UNIT_KINDS })

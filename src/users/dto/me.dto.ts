@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsId, IsMobilePhoneCN, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
 import { ROLES, Role, RoleClaim } from '../roles';
 
 export class RoleClaimView implements RoleClaim {
@@ -27,7 +27,7 @@ export class MeView extends UserSummary {
 
 export class UpdateMeBody {
   @ApiPropertyOptional({ maxLength: 32, example: '张三明' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(32) @NoControlChars()
+  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(32) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ example: '13800138000' })
@@ -35,7 +35,7 @@ export class UpdateMeBody {
   phone?: string;
 
   @ApiPropertyOptional({ maxLength: 200, example: '永安社区 3 号楼 2 单元 301' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxLength(200) @NoControlChars()
+  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
   address?: string;
 
   @ApiPropertyOptional({ description: 'The community the user lives in' })

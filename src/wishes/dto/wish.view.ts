@@ -1,0 +1,127 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { maskName } from '../../common/masking';
+import { WISH_CATEGORIES, WISH_CHANNELS, WISH_KINDS, Wish, WishCategory, WishChannel, WishKind } from '../wish.entity';
+import { WishEvent } from '../wish-event.entity';
+import { STATUS_LABEL, WISH_ACTIONS, WISH_STATUSES, WishAction, WishStatus } from '../wish-state';
+
+export class PhotoRef {
+  @ApiProperty() id!: string;
+}
+
+export class WishContact {
+  @ApiProperty() name!: string;
+  @ApiProperty({ nullable: true, type: String }) phone!: string | null;
+  @ApiProperty({ nullable: true, type: String }) address!: string | null;
+}
+
+export class WishClaimer {
+  @ApiProperty() id!: number;
+  @ApiProperty({ nullable: true, type: String }) name!: string | null;
+}
+
+export class WishView {
+  @ApiProperty() id!: number;
+  @ApiProperty() title!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ enum: WISH_CATEGORIES }) category!: WishCategory;
+  @ApiProperty({ enum: WISH_KINDS }) kind!: WishKind;
+  @ApiProperty({ enum: WISH_STATUSES }) status!: WishStatus;
+  @ApiProperty({ example: '已认领' }) statusLabel!: string;
+  @ApiProperty({ enum: WISH_CHANNELS }) channel!: WishChannel;
+  @ApiProperty() communityId!: number;
+  @ApiProperty() communityName!: string;
+  @ApiProperty({ example: '张*兰', description: 'Always masked' }) residentName!: string;
+  @ApiPropertyOptional({ type: Number }) estimatedCost?: number;
+  @ApiPropertyOptional({ example: '2026-12-31' }) expectedBy?: string;
+  @ApiProperty({ type: [PhotoRef] }) photos!: PhotoRef[];
+  @ApiProperty() createdAt!: string;
+  @ApiPropertyOptional() reviewedAt?: string;
+  @ApiPropertyOptional() claimedAt?: string;
+  @ApiPropertyOptional() fulfilledAt?: string;
+  @ApiPropertyOptional() completedAt?: string;
+  @ApiPropertyOptional({ description: 'When it was withdrawn, cancelled or rejected' }) closedAt?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 5 }) rating?: number;
+  @ApiPropertyOptional() ratingComment?: string;
+  @ApiPropertyOptional() fulfilmentNote?: string;
+  @ApiPropertyOptional({ type: [PhotoRef] }) fulfilmentPhotos?: PhotoRef[];
+  @ApiPropertyOptional({ type: WishContact, description: 'Only for the member holding the claim and offices in scope' }) contact?: WishContact;
+  @ApiPropertyOptional({ type: WishClaimer, description: 'For the resident, the claimer and offices' }) claimer?: WishClaimer;
+}
+
+export class WishPage {
+  @ApiProperty({ type: [WishView] }) items!: WishView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+export class WishEventView {
+  @ApiProperty() id!: number;
+  @ApiProperty({ enum: WISH_ACTIONS }) action!: WishAction;
+  @ApiProperty({ enum: WISH_STATUSES, nullable: true }) fromStatus!: WishStatus | null;
+  @ApiProperty({ enum: WISH_STATUSES }) toStatus!: WishStatus;
+  @ApiProperty({ example: 'member' }) actorRole!: string;
+  @ApiPropertyOptional({ description: 'Offices only' }) actorId?: number;
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+  @ApiProperty() at!: string;
+}
+
+/** What the viewer may see beyond the public fields. */
+export interface WishViewerRights {
+  contact: { phone: string | null } | false;
+  claimer: boolean;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : undefined);
+const photos = (ids: string[]) => ids.map((id) => ({ id }));
+
+/** Entities never leave the service: this is the one place a wish becomes an answer, and where masking happens. */
+export function toWishView(wish: Wish, rights: WishViewerRights): WishView {
+  const view: WishView = {
+    id: wish.id,
+    title: wish.title,
+    description: wish.description,
+    category: wish.category,
+    kind: wish.kind,
+    status: wish.status,
+    statusLabel: STATUS_LABEL[wish.status],
+    channel: wish.channel,
+    communityId: wish.communityId,
+    communityName: wish.community?.name ?? '',
+    residentName: maskName(wish.residentName),
+    photos: photos(wish.photoIds),
+    createdAt: wish.createdAt.toISOString(),
+  };
+  if (wish.estimatedCost !== null) view.estimatedCost = wish.estimatedCost;
+  if (wish.expectedBy) view.expectedBy = wish.expectedBy;
+  Object.assign(
+    view,
+    Object.fromEntries(
+      Object.entries({
+        reviewedAt: iso(wish.reviewedAt),
+        claimedAt: iso(wish.claimedAt),
+        fulfilledAt: iso(wish.fulfilledAt),
+        completedAt: iso(wish.completedAt),
+        closedAt: iso(wish.closedAt),
+      }).filter(([, value]) => value !== undefined),
+    ),
+  );
+  if (wish.rating !== null) view.rating = wish.rating;
+  if (wish.ratingComment) view.ratingComment = wish.ratingComment;
+  if (wish.fulfilmentNote) view.fulfilmentNote = wish.fulfilmentNote;
+  if (wish.fulfilmentPhotoIds.length > 0) view.fulfilmentPhotos = photos(wish.fulfilmentPhotoIds);
+  if (rights.contact) view.contact = { name: wish.residentName, phone: rights.contact.phone, address: wish.residentAddress };
+  if (rights.claimer && wish.claimerId) view.claimer = { id: wish.claimerId, name: wish.claimer?.name ?? null };
+  return view;
+}
+
+export function toEventView(event: WishEvent, showActor: boolean): WishEventView {
+  return {
+    id: event.id,
+    action: event.action,
+    fromStatus: event.fromStatus,
+    toStatus: event.toStatus,
+    actorRole: event.actorRole,
+    ...(showActor && event.actorId !== null ? { actorId: event.actorId } : {}),
+    reason: event.reason,
+    at: event.at.toISOString(),
+  };
+}
