@@ -6,6 +6,7 @@ import { decodeCursor } from '../common/pagination';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Actor, WishAction, WishStatus } from './wish-state';
 import { claimSlotDelta } from './wish-state';
+import { WishEventBus } from './wish-event-bus';
 import { WishEvent } from './wish-event.entity';
 import { MemberClaimLoad, Wish } from './wish.entity';
 
@@ -46,6 +47,7 @@ export class WishRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tx: TransactionRunner,
+    private readonly eventBus: WishEventBus,
   ) {}
 
   private manager(manager?: EntityManager): EntityManager {
@@ -87,8 +89,11 @@ export class WishRepository {
     return manager.getRepository(Wish).save(manager.getRepository(Wish).create(wish));
   }
 
+  /** The one place wish events are written; subscribers of the bus write their follow-up rows in the same transaction. */
   async insertEvent(manager: EntityManager, event: Omit<WishEvent, 'id' | 'wish'>): Promise<WishEvent> {
-    return manager.getRepository(WishEvent).save(manager.getRepository(WishEvent).create(event));
+    const saved = await manager.getRepository(WishEvent).save(manager.getRepository(WishEvent).create(event));
+    await this.eventBus.publishInTransaction(manager, saved);
+    return saved;
   }
 
   /**

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { MembersModule } from '../members/members.module';
 import { RegionsModule } from '../regions/regions.module';
 import { AdminWishesController } from './admin-wishes.controller';
+import { WishEventBus } from './wish-event-bus';
 import { WishLimits } from './wish-limits';
 import { WishEvent } from './wish-event.entity';
 import { MemberClaimLoad, Wish } from './wish.entity';
@@ -14,8 +15,8 @@ import { MemberClaimsController, WishesController } from './wishes.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([Wish, WishEvent, MemberClaimLoad]), MembersModule, RegionsModule],
   controllers: [WishesController, MemberClaimsController, AdminWishesController],
-  providers: [WishService, WishRepository, WishLimits],
-  exports: [WishService, WishRepository],
+  providers: [WishService, WishRepository, WishLimits, WishEventBus],
+  exports: [WishService, WishRepository, WishEventBus],
 })
 export class WishesModule implements OnModuleInit {
   onModuleInit(): void {
