@@ -18,6 +18,8 @@ import { WishesModule } from './wishes/wishes.module';
 export interface AppOptions {
   /** Replaces the system clock (tests move time instead of sleeping). */
   clock?: Clock;
+  /** Where JSON log lines go instead of stdout (tests capture them to check what is logged). */
+  logStream?: NodeJS.WritableStream;
 }
 
 @Module({})
@@ -27,7 +29,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggingParams(config)),
+        LoggerModule.forRoot(loggingParams(config, options.logStream)),
         CommonModule.forRoot(options.clock ?? new Clock()),
         DatabaseModule,
         WechatModule,

@@ -30,6 +30,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // Start-up logs were buffered until the JSON logger was in place; release them now (listen() would
+  // do it too, but tests and the CLI never listen).
+  app.flushLogs();
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health'] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -2,6 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
+import pino, { DestinationStream } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { maskPhonesIn } from './masking';
 
@@ -23,25 +24,35 @@ const SECRET_KEYS = [
 /**
  * JSON logs with the request id on every line. Secrets are redacted by key, and any mainland
  * mobile number that still slips into a line (inside a message, say) is masked on the way out.
+ *
+ * One pino logger serves both the per-request logger (pino-http) and code logging outside a
+ * request, so every line goes through the same redaction and the same destination (stdout, or the
+ * stream a test captures).
  */
-export function loggingParams(config: AppConfig): Params {
-  return {
-    pinoHttp: {
+export function loggingParams(config: AppConfig, stream?: NodeJS.WritableStream): Params {
+  const logger = pino(
+    {
       level: config.logLevel,
-      genReqId: (req) => ((req as IncomingMessage & { id?: string }).id ??= requestIdOf(req)),
-      customProps: () => ({ service: 'wish-service' }),
+      base: { service: 'wish-service' },
       redact: {
         paths: [...SECRET_KEYS, ...SECRET_KEYS.map((key) => `*.${key}`), 'req.headers.authorization', 'req.headers.cookie'],
         censor: '[redacted]',
       },
+      hooks: { streamWrite: (line: string) => maskPhonesIn(line) },
+      formatters: { level: (label: string) => ({ level: label }) },
+    },
+    (stream as DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false }),
+  );
+  return {
+    pinoHttp: {
+      logger,
+      genReqId: (req) => ((req as IncomingMessage & { id?: string }).id ??= requestIdOf(req)),
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      hooks: { streamWrite: (line: string) => maskPhonesIn(line) },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       quietReqLogger: true,
-      formatters: { level: (label: string) => ({ level: label }) },
     },
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
   };

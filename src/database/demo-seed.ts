@@ -11,6 +11,8 @@ import { createChild } from '../regions/regions.service';
 import { Unit, UnitPairing, UnitKind } from '../units/unit.entity';
 import type { RoleClaim } from '../users/roles';
 import { RoleGrant, scopeKeyOf, User } from '../users/user.entity';
+import { WishRepository } from '../wishes/wish.repository';
+import { DemoCast, writeDemoWishes } from './demo-wishes';
 import { TransactionRunner } from './transaction-runner';
 
 export const DEMO_PASSWORD = 'demo12345';
@@ -94,8 +96,36 @@ export async function seedDemoData(app: INestApplicationContext): Promise<boolea
       }
     }
   });
-  new Logger('DemoSeed').log('demo data created (乌兰察布市 / 集宁区 / 新体路街道 / 永安社区 …)');
+  const cast = await loadCast(dataSource);
+  const wishes = await app.get(TransactionRunner).run((m) => writeDemoWishes(m, app.get(WishRepository), cipher, cast, clock.now()));
+  new Logger('DemoSeed').log(`demo data created (乌兰察布市 / 集宁区 / 新体路街道 / 永安社区 …, ${wishes} wishes in every status)`);
   return true;
+}
+
+/** Finds the people and places the demo wishes are about. */
+async function loadCast(dataSource: DataSource): Promise<DemoCast> {
+  const region = (name: string) => dataSource.getRepository(Region).findOneByOrFail({ name });
+  const user = (where: { openid: string } | { username: string }) => dataSource.getRepository(User).findOneOrFail({ where, select: { id: true, name: true, address: true } });
+  const registration = async (userId: number) => (await dataSource.getRepository(MemberRegistration).findOneByOrFail({ userId, status: 'approved' })).unitId;
+  const [yongan, anlin, chunguang] = await Promise.all(['永安社区', '安林社区', '春光社区'].map(region));
+  const resident = async (openid: string, phone: string) => {
+    const found = await user({ openid: `dev:${openid}` });
+    return { id: found.id, name: found.name ?? '居民', phone, address: found.address ?? '' };
+  };
+  const member = async (openid: string) => {
+    const found = await user({ openid: `dev:${openid}` });
+    return { id: found.id, unitId: await registration(found.id) };
+  };
+  return {
+    communities: { yongan, anlin, chunguang },
+    residents: { zhang: await resident('demo-resident-1', '13800000001'), li: await resident('demo-resident-2', '13800000002'), wang: await resident('demo-resident-3', '13800000003') },
+    members: { chen: await member('demo-member-1'), yang: await member('demo-member-2'), ma: await member('demo-member-3') },
+    admins: {
+      yongan: { id: (await user({ username: 'yongan-admin' })).id, role: 'community_admin' },
+      anlin: { id: (await user({ username: 'anlin-admin' })).id, role: 'community_admin' },
+      xintilu: { id: (await user({ username: 'xintilu-admin' })).id, role: 'region_admin' },
+    },
+  };
 }
 
 async function createPerson(m: EntityManager, fields: Partial<User> & { roles: RoleClaim[] }, now: Date): Promise<User> {

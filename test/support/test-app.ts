@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { basename } from 'node:path';
+import { Writable } from 'node:stream';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   /** Extra environment for this app (e.g. WECHAT_API_BASE_URL of a fake server). */
   env?: Record<string, string>;
   clock?: FakeClock;
+  /** Captures the JSON log lines (and sets LOG_LEVEL to debug unless env says otherwise). */
+  logLines?: string[];
 }
 
 /**
@@ -40,7 +43,7 @@ export async function startTestApp(kind: DbKind, label: string, options: TestApp
   const settings = mysqlSettings();
   const config = loadAppConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: options.logLines ? 'debug' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
     WECHAT_RETRY_BASE_MS: '0',
     ...(kind === 'sqlite'
@@ -58,7 +61,8 @@ export async function startTestApp(kind: DbKind, label: string, options: TestApp
     ...options.env,
   });
   try {
-    const app = await createApp(config, { clock });
+    const logStream = options.logLines ? new Writable({ write: (chunk, _enc, done) => (options.logLines!.push(String(chunk)), done()) }) : undefined;
+    const app = await createApp(config, { clock, logStream });
     return {
       kind,
       app,
