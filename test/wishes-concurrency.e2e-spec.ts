@@ -22,7 +22,7 @@ describe.each(testDatabases())('concurrent claims on %s', (kind) => {
     admin = await devLogin(t.http, 'race-admin', [{ role: 'community_admin', regionId: city.communityA1.id }]);
     members = [];
     for (let i = 0; i < 50; i++) members.push(await newMember(t, `racer-${i}`, [city.communityA1.id], city.unitGov.id));
-  });
+  }, 60_000);
   afterAll(() => t?.close());
 
   async function openWishes(count: number): Promise<number[]> {
@@ -82,5 +82,5 @@ describe.each(testDatabases())('concurrent claims on %s', (kind) => {
       const load = await t.dataSource.getRepository(MemberClaimLoad).findOneByOrFail({ userId });
       expect(load.activeClaims - (before.get(userId) ?? 0)).toBe(held);
     }
-  });
+  }, 60_000);
 });
