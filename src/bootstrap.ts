@@ -1,9 +1,11 @@
+import fastifyMultipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
+import { DASHBOARD_PAGE_ROUTES } from './dashboard/dashboard-page.controller';
 import { errorCatalog } from './common/errors/domain-error';
 import { AllExceptionsFilter } from './common/http/exception.filter';
 import { createValidationPipe } from './common/http/validation';
@@ -11,6 +13,8 @@ import { requestIdOf } from './common/logging';
 import { AppConfig } from './config/app-config';
 
 export const API_PREFIX = 'api/v1';
+/** Routes served outside /api/v1: the health check and the dashboard page. */
+export const UNPREFIXED_ROUTES = ['health', ...DASHBOARD_PAGE_ROUTES];
 
 /**
  * Builds the whole HTTP application exactly as production runs it: used by `main.ts`, the CLI
@@ -33,10 +37,16 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // Start-up logs were buffered until the JSON logger was in place; release them now (listen() would
   // do it too, but tests and the CLI never listen).
   app.flushLogs();
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
+  // Photo uploads. The size limit is enforced while the file streams in (413 UPLOAD_TOO_LARGE),
+  // so an oversized upload is never held in memory whole; one file and a few small fields only.
+  await app.register(fastifyMultipart, {
+    throwFileSizeLimit: true,
+    limits: { fileSize: config.media.maxBytes, files: 1, fields: 5, fieldSize: 1024, parts: 8, headerPairs: 50 },
+  });
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply) => {

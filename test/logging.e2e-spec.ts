@@ -37,6 +37,11 @@ describe.each(testDatabases())('logging on %s', (kind) => {
     await t.http.post(`/api/v1/wishes/${wish.body.id}/claim`).set(w.memberA1.auth).expect(200);
     await t.http.get(`/api/v1/wishes/${wish.body.id}`).set(w.memberA1.auth).expect(200);
     await t.http.post('/api/v1/members/registrations').set((await devLogin(t.http, 'log-member')).auth).send({ unitId: w.unitGov.id, communityId: w.communityA1.id, name: '党员甲', phone: '13600001234' }).expect(201);
+    // Data rights and the audit log handle the same personal data: their lines must stay clean too.
+    await t.http.get(`/api/v1/wishes/${wish.body.id}`).set(w.adminA1.auth).expect(200);
+    await t.http.get('/api/v1/admin/audit').set(w.adminStreetA.auth).expect(200);
+    await t.http.get('/api/v1/me/export').set(auth).expect(200);
+    await t.http.delete('/api/v1/me').set(auth).expect(204);
 
     const text = lines.join('');
     expect(lines.length).toBeGreaterThan(10);

@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
+import { UNPREFIXED_ROUTES } from '../src/bootstrap';
 import { errorCatalog } from '../src/common/errors/domain-error';
 import { User } from '../src/users/user.entity';
 import { devLogin, Session } from './support/auth';
@@ -24,7 +25,7 @@ function nestRoutes(t: TestApp): string[] {
         const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
         if (method === undefined || path === undefined) continue;
         const joined = [base, path].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
-        const prefixed = joined === 'health' ? `/${joined}` : `/api/v1/${joined}`;
+        const prefixed = UNPREFIXED_ROUTES.includes(joined) ? `/${joined}` : `/api/v1/${joined}`;
         routes.add(`${RequestMethod[method]} ${prefixed.replace(/:(\w+)/g, '{$1}')}`);
       }
     }

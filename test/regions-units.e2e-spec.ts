@@ -25,7 +25,7 @@ describe.each(testDatabases())('regions and units on %s', (kind) => {
     it('lists the roots without a token', async () => {
       const response = await t.http.get('/api/v1/regions');
       expect(response.status).toBe(200);
-      expect(response.body).toEqual([{ id: city.city.id, parentId: null, level: 'city', name: '测试市', path: `/${city.city.id}/`, autoApprove: false }]);
+      expect(response.body).toEqual([{ id: city.city.id, parentId: null, level: 'city', name: '测试市', path: `/${city.city.id}/`, autoApprove: false, requireFulfilmentPhotos: true }]);
     });
 
     it('shows one region and its children', async () => {
@@ -38,6 +38,7 @@ describe.each(testDatabases())('regions and units on %s', (kind) => {
         name: '甲一社区',
         path: `/${city.city.id}/${city.district.id}/${city.streetA.id}/${city.communityA1.id}/`,
         autoApprove: false,
+        requireFulfilmentPhotos: true,
       });
       const children = await t.http.get(`/api/v1/regions/${city.district.id}/children`);
       expect(children.status).toBe(200);
@@ -64,7 +65,7 @@ describe.each(testDatabases())('regions and units on %s', (kind) => {
     it('creates a community under the own street and a grid under it, with derived level and path', async () => {
       const community = await createRegion(streetAdmin, { parentId: city.streetA.id, name: ' 甲三社区 ' });
       expect(community.status).toBe(201);
-      expect(community.body).toEqual({ id: expect.any(Number), parentId: city.streetA.id, level: 'community', name: '甲三社区', path: `${city.streetA.path}${community.body.id}/`, autoApprove: false });
+      expect(community.body).toEqual({ id: expect.any(Number), parentId: city.streetA.id, level: 'community', name: '甲三社区', path: `${city.streetA.path}${community.body.id}/`, autoApprove: false, requireFulfilmentPhotos: true });
       expect((await t.http.get(`/api/v1/regions/${community.body.id}`)).body).toEqual(community.body);
 
       const grid = await createRegion(streetAdmin, { parentId: community.body.id, name: '第一网格' });

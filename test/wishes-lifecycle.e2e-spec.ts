@@ -2,6 +2,7 @@ import { DAY } from '../src/common/time/clock';
 import { WishEvent } from '../src/wishes/wish-event.entity';
 import { MemberClaimLoad, Wish } from '../src/wishes/wish.entity';
 import type { Session } from './support/auth';
+import { allowFulfilWithoutPhotos, uploadPhoto } from './support/photos';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
 import { buildWishWorld, newMember, WishWorld, wishBody } from './support/wish-world';
 
@@ -12,6 +13,8 @@ describe.each(testDatabases())('wish lifecycle on %s', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind, 'lifecycle', { env: { RESIDENT_DAILY_SUBMISSIONS: '1000', RESIDENT_OPEN_WISH_LIMIT: '1000', CLAIM_LIMIT: '50' } });
     w = await buildWishWorld(t);
+    // Evidence photos are covered by uploads.e2e-spec.ts; here fulfilments are text only.
+    await allowFulfilWithoutPhotos(t, w.communityA1.id, w.communityA2.id, w.communityB1.id);
   });
   afterAll(() => t?.close());
 
@@ -65,8 +68,9 @@ describe.each(testDatabases())('wish lifecycle on %s', (kind) => {
     expect(claimed.body).toMatchObject({ status: 'claimed', claimer: { id: w.memberA1.userId, name: '陈建国' }, contact: { name: '张三明', phone: '13800001111', address: '甲一社区 3 号楼 301' } });
 
     t.clock.advance(DAY);
-    const fulfilled = await post(`/wishes/${id}/fulfil`, w.memberA1, { note: '电饭煲已送到家里，教会了老人使用。', photoIds: ['photo-1'] });
-    expect(fulfilled.body).toMatchObject({ status: 'fulfilled', fulfilmentNote: '电饭煲已送到家里，教会了老人使用。', fulfilmentPhotos: [{ id: 'photo-1' }] });
+    const photo = await uploadPhoto(t, w.memberA1);
+    const fulfilled = await post(`/wishes/${id}/fulfil`, w.memberA1, { note: '电饭煲已送到家里，教会了老人使用。', photoIds: [photo] });
+    expect(fulfilled.body).toMatchObject({ status: 'fulfilled', fulfilmentNote: '电饭煲已送到家里，教会了老人使用。', fulfilmentPhotos: [{ id: photo }] });
 
     t.clock.advance(3600_000);
     const confirmed = await post(`/wishes/${id}/confirm`, w.residentA, { rating: 5, comment: '谢谢党员同志！👍' });
@@ -306,6 +310,7 @@ describe.each(testDatabases())('wish lifecycle on %s', (kind) => {
       const limited = await startTestApp(kind, 'claimlimit', { env: { CLAIM_LIMIT: '2', RESIDENT_DAILY_SUBMISSIONS: '100', RESIDENT_OPEN_WISH_LIMIT: '100' } });
       try {
         const world = await buildWishWorld(limited);
+        await allowFulfilWithoutPhotos(limited, world.communityA1.id);
         const ids: number[] = [];
         for (let i = 0; i < 3; i++) {
           const created = await limited.http.post('/api/v1/wishes').set(world.residentA.auth).send(wishBody(world.communityA1.id));

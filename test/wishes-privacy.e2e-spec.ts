@@ -1,5 +1,6 @@
 import { Wish } from '../src/wishes/wish.entity';
 import type { Session } from './support/auth';
+import { allowFulfilWithoutPhotos } from './support/photos';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
 import { buildWishWorld, WishWorld, wishBody } from './support/wish-world';
 
@@ -17,6 +18,7 @@ describe.each(testDatabases())('wish privacy on %s', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind, 'privacy');
     w = await buildWishWorld(t);
+    await allowFulfilWithoutPhotos(t, w.communityA1.id);
     const submitted = await t.http.post('/api/v1/wishes').set(w.residentA.auth).send(wishBody(w.communityA1.id, { kind: 'personal', title: '一台电风扇' }));
     wishId = submitted.body.id;
     await t.http.post(`/api/v1/admin/wishes/${wishId}/approve`).set(w.adminA1.auth).send({}).expect(200);

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RateLimit } from '../common/throttling/rate-limit.decorator';
 import { AuthService } from './auth.service';
 import { Public } from './decorators';
 import { DevLoginBody, PasswordLoginBody, RefreshBody, TokensView, WechatLoginBody } from './dto/auth.dto';
@@ -8,6 +9,8 @@ import { TokenService } from './token.service';
 @ApiTags('auth')
 @Controller('auth')
 @Public()
+// Every route here is a login or a token refresh: the strict per-IP limit.
+@RateLimit('auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,

@@ -25,6 +25,7 @@ import { TokenService } from './token.service';
   ],
   controllers: [AuthController],
   providers: [AuthService, TokenService, AccessService, { provide: APP_GUARD, useClass: JwtAuthGuard }],
-  exports: [AccessService, TokenService],
+  // JwtModule too: the rate limiter (src/common/throttling) counts per verified user before this module's guard runs.
+  exports: [AccessService, TokenService, JwtModule],
 })
 export class AuthModule {}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseWechatTemplates, WechatTemplates } from '../notifications/wechat-templates';
 import { ConfigError, EXAMPLE_JWT_SECRET, validateEnvironment } from './environment';
 
 export type DatabaseConfig =
@@ -43,7 +44,63 @@ export class AppConfig {
     timeoutMs: number;
     retries: number;
     retryBaseMs: number;
+    /** Token of WeChat's message push (signature of POST /wechat/callback); pushes are refused without it. */
+    pushToken?: string;
+    /** Subscribe-message template per notification kind; kinds without one go to the inbox only. */
+    templates: WechatTemplates;
+    miniprogramState: 'formal' | 'trial' | 'developer';
+    /** Re-read interval of an instance waiting for another one's access-token refresh. */
+    tokenPollMs: number;
   };
+  readonly outbox!: {
+    pollMs: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+  };
+  readonly timeouts!: {
+    claimTimeoutDays: number;
+    claimRemindBeforeHours: number;
+    confirmWindowDays: number;
+    sweepMs: number;
+    /** Shanghai hour from which the daily overdue digest is sent. */
+    digestHour: number;
+  };
+  /** Background loops (outbox worker, timeout sweep) run in this instance; tests drive them by hand. */
+  readonly schedulersEnabled!: boolean;
+  readonly media!: {
+    /** Folder of the local photo store. */
+    dir: string;
+    maxBytes: number;
+    maxSidePx: number;
+    /** Period of the orphan sweep; 0 = off. */
+    orphanSweepMs: number;
+    /** `wechat`: photos stay hidden from others until WeChat's mediaCheckAsync passes them. */
+    check: 'off' | 'wechat';
+    /** HMAC key of the short-lived photo URLs handed to WeChat's checker (derived from JWT_SECRET). */
+    urlSigningKey: Buffer;
+  };
+  readonly content!: {
+    /** Office-maintained sensitive words, added to the built-in list. */
+    extraWordsFile?: string;
+  };
+  readonly dashboard!: {
+    /** Period of the rollup worker (it runs only where schedulersEnabled). */
+    rollupIntervalMs: number;
+    rollupBatchSize: number;
+    /** Overdue thresholds in days: open and unclaimed, claimed and unfulfilled, fulfilled and unconfirmed. */
+    overdueOpenDays: number;
+    overdueClaimedDays: number;
+    overdueFulfilledDays: number;
+  };
+  /** Request rate limits (per user, or per IP before login); counters in Redis when `redisUrl` is set. */
+  readonly rateLimit!: {
+    enabled: boolean;
+    defaultPerMinute: number;
+    authPerMinute: number;
+    submitPerMinute: number;
+  };
+  /** Shared Redis (rate-limit counters across instances); absent: in-process counters. */
+  readonly redisUrl?: string;
   readonly wishes!: {
     costCapYuan: number;
     claimLimit: number;
@@ -71,6 +128,20 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
     ? Buffer.from(env.FIELD_ENCRYPTION_KEY, 'base64')
     : createHash('sha256').update(`dev-only-field-key:${env.JWT_SECRET}`).digest();
   if (fieldEncryptionKey.length !== 32) problems.push('FIELD_ENCRYPTION_KEY must decode to exactly 32 bytes');
+  if (env.MEDIA_CHECK === 'wechat') {
+    // WeChat fetches each photo from our public https address and pushes the verdict back, signed.
+    if (!env.WECHAT_APPID || !env.WECHAT_SECRET) problems.push('MEDIA_CHECK=wechat needs WECHAT_APPID and WECHAT_SECRET');
+    if (!env.PUBLIC_BASE_URL?.startsWith('https://')) problems.push('MEDIA_CHECK=wechat needs an https PUBLIC_BASE_URL that WeChat can fetch photos from');
+    if (!env.WECHAT_PUSH_TOKEN) problems.push('MEDIA_CHECK=wechat needs WECHAT_PUSH_TOKEN to accept the pushed verdicts');
+  }
+  const templates = parseWechatTemplates(env.WECHAT_TEMPLATES);
+  problems.push(...templates.problems);
+  if (Object.keys(templates.templates).length > 0 && (!env.WECHAT_APPID || !env.WECHAT_SECRET)) {
+    problems.push('WECHAT_TEMPLATES needs WECHAT_APPID and WECHAT_SECRET (subscribe messages are sent with the access token)');
+  }
+  if (env.CLAIM_REMIND_BEFORE_HOURS >= env.CLAIM_TIMEOUT_DAYS * 24) {
+    problems.push('CLAIM_REMIND_BEFORE_HOURS must be shorter than CLAIM_TIMEOUT_DAYS (the reminder comes before the release)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const db: DatabaseConfig =
@@ -116,7 +187,44 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
       timeoutMs: env.WECHAT_TIMEOUT_MS,
       retries: env.WECHAT_RETRIES,
       retryBaseMs: env.WECHAT_RETRY_BASE_MS,
+      pushToken: env.WECHAT_PUSH_TOKEN,
+      templates: templates.templates,
+      miniprogramState: env.WECHAT_MINIPROGRAM_STATE,
+      tokenPollMs: env.WECHAT_TOKEN_POLL_MS,
     },
+    outbox: { pollMs: env.OUTBOX_POLL_MS, maxAttempts: env.OUTBOX_MAX_ATTEMPTS, backoffBaseMs: env.OUTBOX_BACKOFF_BASE_MS },
+    timeouts: {
+      claimTimeoutDays: env.CLAIM_TIMEOUT_DAYS,
+      claimRemindBeforeHours: env.CLAIM_REMIND_BEFORE_HOURS,
+      confirmWindowDays: env.CONFIRM_WINDOW_DAYS,
+      sweepMs: env.TIMEOUT_SWEEP_MS,
+      digestHour: env.DIGEST_HOUR,
+    },
+    schedulersEnabled: env.SCHEDULERS_ENABLED ?? env.NODE_ENV !== 'test',
+    media: {
+      dir: env.UPLOAD_DIR,
+      maxBytes: env.UPLOAD_MAX_BYTES,
+      maxSidePx: env.UPLOAD_MAX_SIDE_PX,
+      // Hourly by default; tests start the sweep only when they ask for it.
+      orphanSweepMs: env.UPLOAD_ORPHAN_SWEEP_MS ?? (env.NODE_ENV === 'test' ? 0 : 3600_000),
+      check: env.MEDIA_CHECK,
+      urlSigningKey: createHash('sha256').update(`photo-url:${env.JWT_SECRET}`).digest(),
+    },
+    content: { extraWordsFile: env.CONTENT_EXTRA_WORDS_FILE },
+    dashboard: {
+      rollupIntervalMs: env.ROLLUP_INTERVAL_MS,
+      rollupBatchSize: env.ROLLUP_BATCH_SIZE,
+      overdueOpenDays: env.OVERDUE_OPEN_DAYS,
+      overdueClaimedDays: env.OVERDUE_CLAIMED_DAYS,
+      overdueFulfilledDays: env.OVERDUE_FULFILLED_DAYS,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      defaultPerMinute: env.RATE_LIMIT_DEFAULT_PER_MINUTE,
+      authPerMinute: env.RATE_LIMIT_AUTH_PER_MINUTE,
+      submitPerMinute: env.RATE_LIMIT_SUBMIT_PER_MINUTE,
+    },
+    redisUrl: env.REDIS_URL,
     wishes: {
       costCapYuan: env.WISH_COST_CAP_YUAN,
       claimLimit: env.CLAIM_LIMIT,

@@ -4,7 +4,8 @@ import { Region } from '../regions/region.entity';
 import { Unit } from '../units/unit.entity';
 import { User } from '../users/user.entity';
 
-export const REGISTRATION_STATUSES = ['pending', 'approved', 'rejected'] as const;
+/** `withdrawn`: closed because the member deleted their account (src/privacy). */
+export const REGISTRATION_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn'] as const;
 export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
 
 /**

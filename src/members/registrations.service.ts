@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../auth/access.service';
 import type { Principal } from '../auth/principal';
 import { FieldCipher } from '../common/crypto/field-cipher';
@@ -29,6 +30,7 @@ export class RegistrationsService {
     private readonly cipher: FieldCipher,
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   async register(principal: Principal, body: RegistrationBody): Promise<RegistrationView> {
@@ -93,6 +95,7 @@ export class RegistrationsService {
     await this.tx.run(async (m) => {
       await this.decide(m.getRepository(MemberRegistration), principal, id, { status: 'approved', openSlot: 1, decisionReason: null });
       await this.users.addGrants(m, registration.userId, [{ role: 'member' }]);
+      await this.audit.recordInCommunity(m, principal, registration.communityId, { action: 'registration.approve', target: { type: 'registration', id } });
     });
     this.logger.log({ registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration approved');
     return this.view(id);
@@ -100,7 +103,10 @@ export class RegistrationsService {
 
   async reject(principal: Principal, id: number, reason: string): Promise<RegistrationView> {
     const registration = await this.requireDecidable(principal, id);
-    await this.tx.run((m) => this.decide(m.getRepository(MemberRegistration), principal, id, { status: 'rejected', openSlot: null, decisionReason: reason }));
+    await this.tx.run(async (m) => {
+      await this.decide(m.getRepository(MemberRegistration), principal, id, { status: 'rejected', openSlot: null, decisionReason: reason });
+      await this.audit.recordInCommunity(m, principal, registration.communityId, { action: 'registration.reject', target: { type: 'registration', id }, detail: { reason } });
+    });
     this.logger.log({ registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration rejected');
     return this.view(id);
   }

@@ -45,6 +45,10 @@ export class Region {
   @Column({ type: 'boolean', default: false })
   autoApprove!: boolean;
 
+  /** Community setting: a fulfilment must come with at least one evidence photo (反馈照片). */
+  @Column({ type: 'boolean', default: true })
+  requireFulfilmentPhotos!: boolean;
+
   @TimestampColumn()
   createdAt!: Date;
 }

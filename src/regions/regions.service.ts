@@ -56,12 +56,14 @@ export class RegionsService {
       // Read again inside the transaction: the scope check above may have used a cached path of a region deleted since.
       const region = await repo.findOneBy({ id });
       if (!region) throw RegionErrors.REGION_NOT_FOUND.error();
-      if (body.autoApprove !== undefined && region.level !== 'community') throw RegionErrors.REGION_NOT_A_COMMUNITY.error();
+      const communitySetting = body.autoApprove !== undefined || body.requireFulfilmentPhotos !== undefined;
+      if (communitySetting && region.level !== 'community') throw RegionErrors.REGION_NOT_A_COMMUNITY.error();
       if (body.name !== undefined && body.name !== region.name) {
         await assertNameFree(repo, region.parentId, body.name);
         region.name = body.name;
       }
       if (body.autoApprove !== undefined) region.autoApprove = body.autoApprove;
+      if (body.requireFulfilmentPhotos !== undefined) region.requireFulfilmentPhotos = body.requireFulfilmentPhotos;
       return RegionView.of(await repo.save(region));
     }).catch(nameTaken);
   }
@@ -114,7 +116,7 @@ export async function createChild(repo: Repository<Region>, parentId: number | n
   await assertNameFree(repo, parentId, name);
   // The path needs the id; insert with a unique placeholder, then set it.
   const placeholder = `~${now.getTime()}-${Math.random().toString(36).slice(2)}`;
-  const region = await repo.save(repo.create({ parentId, level, name, path: placeholder, autoApprove, createdAt: now }));
+  const region = await repo.save(repo.create({ parentId, level, name, path: placeholder, autoApprove, requireFulfilmentPhotos: true, createdAt: now }));
   region.path = `${parent?.path ?? '/'}${region.id}/`;
   await repo.update({ id: region.id }, { path: region.path });
   return region;

@@ -62,6 +62,10 @@ export class User {
   @TimestampColumn()
   updatedAt!: Date;
 
+  /** When the person deleted their account: the row stays (wishes and statistics point at it), anonymised. */
+  @TimestampColumn({ nullable: true })
+  deletedAt!: Date | null;
+
   @OneToMany(() => RoleGrant, (grant) => grant.user)
   grants?: RoleGrant[];
 }

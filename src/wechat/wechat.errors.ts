@@ -22,4 +22,12 @@ export const WX = {
   HIGH_RISK_USER: 40226,
   TOKEN_EXPIRED: 42001,
   TOO_FREQUENT: 45011,
+  // subscribe/send
+  BAD_OPENID: 40003,
+  BAD_TEMPLATE_ID: 40037,
+  BAD_PAGE: 41030,
+  NO_SUBSCRIPTION: 43101,
+  BAD_ARGUMENT: 47003,
+  // content security: the openid has not used the mini-program in the last 2 hours
+  USER_NOT_RECENT: 61010,
 } as const;

@@ -37,6 +37,7 @@ describe('wish state machine', () => {
     'reject|pending_review|admin': 'rejected',
     'edit|pending_review|resident': 'pending_review',
     'edit|open|resident': 'open',
+    'hold_for_review|open|system': 'pending_review',
     'claim|open|member': 'claimed',
     'assign|open|admin': 'claimed',
     'reassign|claimed|admin': 'claimed',

@@ -7,6 +7,8 @@
  *       ▼                     └────────────────────────────┘  └───────────────┘
  *    rejected          (pending_review, open, claimed) ── withdraw / cancel ──▶ cancelled
  *
+ * open ── hold_for_review ──▶ pending_review: an edit whose new text the content check wants a person to read.
+ *
  * Only the wish service changes `status`, always by one of these actions and always together with a
  * wish_event row in the same transaction.
  */
@@ -33,6 +35,7 @@ export const WISH_ACTIONS = [
   'approve',
   'reject',
   'edit',
+  'hold_for_review',
   'claim',
   'assign',
   'reassign',
@@ -63,6 +66,8 @@ export const TRANSITIONS: Readonly<Record<WishAction, TransitionRule>> = {
   approve: { from: ['pending_review'], to: 'open', by: ['admin'], reasonRequired: false },
   reject: { from: ['pending_review'], to: 'rejected', by: ['admin'], reasonRequired: true },
   edit: { from: ['pending_review', 'open'], to: 'same', by: ['resident'], reasonRequired: false },
+  // Written by the content check right after an edit whose new text needs a person's review.
+  hold_for_review: { from: ['open'], to: 'pending_review', by: ['system'], reasonRequired: false },
   claim: { from: ['open'], to: 'claimed', by: ['member'], reasonRequired: false },
   assign: { from: ['open'], to: 'claimed', by: ['admin'], reasonRequired: true },
   reassign: { from: ['claimed'], to: 'same', by: ['admin'], reasonRequired: true },

@@ -22,6 +22,9 @@ export type WishChannel = (typeof WISH_CHANNELS)[number];
 @Index('idx_wish_claimer', ['claimerId', 'status', 'createdAt'])
 @Index('idx_wish_scope', ['regionPath', 'status', 'createdAt'])
 @Index('uq_wish_idempotency', ['createdBy', 'idempotencyKey'], { unique: true })
+// The timeout sweep's queries: claims running out, fulfilments nobody confirmed.
+@Index('idx_wish_status_claimed', ['status', 'claimedAt'])
+@Index('idx_wish_status_fulfilled', ['status', 'fulfilledAt'])
 export class Wish {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -13,5 +13,6 @@ export const WishErrors = defineErrors({
   MEMBER_NOT_REGISTERED: [403, '你尚未在该社区报到（或报到未通过审核），不能认领'],
   ASSIGNEE_NOT_REGISTERED: [422, '该党员未在此社区报到，不能指派'],
   CLAIM_LIMIT_REACHED: [409, '你认领中的心愿已达上限，请先完成已认领的心愿'],
+  FULFIL_PHOTOS_REQUIRED: [422, '本社区要求上传至少一张反馈照片'],
   IDEMPOTENCY_KEY_INVALID: [400, 'Idempotency-Key 格式不正确（8–64 位字母、数字、- 或 _）'],
 });

@@ -1,13 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { wishAuditAction } from '../audit/audit-log.entity';
+import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../auth/access.service';
 import { claimsOf, hasRole, Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
+import { ContentDecision, ContentGuard, UserText } from '../content/content-guard';
 import { FieldCipher } from '../common/crypto/field-cipher';
 import { Page, toPage } from '../common/pagination';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
+import type { WishPhotoViewer } from '../media/photo-access';
+import { UploadsService } from '../media/uploads.service';
 import { RegistrationsService } from '../members/registrations.service';
 import { RegionsService } from '../regions/regions.service';
 import { User } from '../users/user.entity';
@@ -46,13 +51,17 @@ interface Relation {
 
 interface TransitionOptions {
   reason?: string | null;
-  detail?: (wish: Wish) => Record<string, unknown>;
+  /** User text of this action besides the reason (checked together with it before anything is written). */
+  text?: (wish: Wish) => UserText[];
+  detail?: (wish: Wish, screening: ContentDecision) => Record<string, unknown>;
   /** Extra checks after the state check (registration, ownership…). */
   guard?: (wish: Wish) => Promise<void>;
   /** Columns set together with the status. */
   set?: (wish: Wish, now: Date) => QueryDeepPartialEntity<Wish>;
   newClaimerId?: number;
   claimLimit?: number;
+  /** More writes in the transition's own transaction, after the status change (attaching photos, a hold). */
+  alsoInTransaction?: (manager: EntityManager, wish: Wish, now: Date, screening: ContentDecision) => Promise<void>;
 }
 
 /**
@@ -69,10 +78,13 @@ export class WishService {
     private readonly access: AccessService,
     private readonly registrations: RegistrationsService,
     private readonly regions: RegionsService,
+    private readonly content: ContentGuard,
+    private readonly photos: UploadsService,
     private readonly cipher: FieldCipher,
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   // ── Submission ─────────────────────────────────────────────────────────────
@@ -86,14 +98,18 @@ export class WishService {
     const community = await this.regions.requireCommunity(body.communityId);
     this.assertCostWithinCap(body.estimatedCost);
     await this.limits.assertResidentMaySubmit(principal.id);
+    const photoIds = body.photoIds ?? [];
+    await this.photos.assertAttachable(principal.id, photoIds, { role: 'wish' });
+    // Before anything is stored: risky text is refused (422), text that needs a person waits for review.
+    const screening = await this.content.screenUserText(principal.id, { title: body.title, content: body.description, scene: 'forum' });
 
     const now = this.clock.now();
     try {
       const id = await this.tx.run(async (m) => {
         const profile = await m.getRepository(User).findOne({ where: { id: principal.id }, select: { id: true, name: true, phoneCipher: true, address: true } });
         const wish = await this.wishes.insertWish(m, {
-          ...this.content(body),
-          photoIds: body.photoIds ?? [],
+          ...this.fields(body),
+          photoIds,
           communityId: community.id,
           regionPath: community.path,
           residentId: principal.id,
@@ -105,8 +121,10 @@ export class WishService {
           idempotencyKey: idempotencyKey ?? null,
           ...this.freshWishDefaults(now),
         });
-        await this.recordSubmission(m, wish, { id: principal.id, kind: 'resident', role: 'resident' }, now);
-        if (community.autoApprove) await this.publish(m, wish, { id: null, kind: 'system', role: 'system' }, 'auto_approve', now);
+        await this.photos.attach(m, principal.id, photoIds, { wishId: wish.id, role: 'wish' }, now);
+        await this.recordSubmission(m, wish, { id: principal.id, kind: 'resident', role: 'resident' }, now, screening);
+        // Even an auto-approve community does not publish what the content check wants a person to read.
+        if (community.autoApprove && screening.verdict === 'pass') await this.publish(m, wish, { id: null, kind: 'system', role: 'system' }, 'auto_approve', now);
         return wish.id;
       });
       const wish = await this.requireWish(id);
@@ -128,11 +146,13 @@ export class WishService {
     const adminRole = await this.adminRoleFor(principal, community.path);
     if (!adminRole) throw WishErrors.WISH_NOT_FOUND.error('社区不在你的管辖范围内');
     this.assertCostWithinCap(body.estimatedCost);
+    // Written down by the office, so the local list only; a hit is refused, never published.
+    const screening = this.content.screenLocally(body.title, body.description);
     const now = this.clock.now();
     const actor = { id: principal.id, kind: 'admin' as const, role: adminRole };
     const id = await this.tx.run(async (m) => {
       const wish = await this.wishes.insertWish(m, {
-        ...this.content(body),
+        ...this.fields(body),
         photoIds: [],
         communityId: community.id,
         regionPath: community.path,
@@ -145,8 +165,9 @@ export class WishService {
         idempotencyKey: null,
         ...this.freshWishDefaults(now),
       });
-      await this.recordSubmission(m, wish, actor, now);
+      await this.recordSubmission(m, wish, actor, now, screening);
       if (body.publish ?? true) await this.publish(m, wish, actor, 'approve', now);
+      await this.audit.record(m, { actor, action: 'wish.offline_entry', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath }, detail: { channel: wish.channel } });
       return wish.id;
     });
     this.logger.log({ wishId: id, communityId: community.id, actor: principal.id }, 'offline wish entered');
@@ -159,7 +180,24 @@ export class WishService {
     const wish = await this.requireWish(id);
     const relation = await this.relationTo(principal, wish);
     if (!this.canSee(relation, wish)) throw WishErrors.WISH_NOT_FOUND.error();
-    return toWishView(wish, this.rights(relation, wish));
+    const rights = this.rights(relation, wish);
+    // Who looked at a resident's phone is audited (PIPL), whether an office or the member holding the claim.
+    if (rights.contact && rights.contact.phone) {
+      const actor = { id: principal.id, role: relation.admin ? (relation.adminRole ?? 'community_admin') : 'member' };
+      await this.audit.record(null, { actor, action: 'wish.view_contact', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath } });
+    }
+    return toWishView(wish, rights, await this.visiblePhotos(principal, [wish], relation.admin));
+  }
+
+  /**
+   * How the caller stands to a wish, for the photos attached to it: the same rules as reading the
+   * wish; offices in scope also see photos the content check has not passed. (Registered with media.)
+   */
+  async photoViewer(principal: Principal, wishId: number): Promise<WishPhotoViewer> {
+    const wish = await this.wishes.findById(wishId);
+    if (!wish) return { see: false, moderate: false };
+    const relation = await this.relationTo(principal, wish);
+    return { see: this.canSee(relation, wish), moderate: relation.admin };
   }
 
   async events(principal: Principal, id: number): Promise<WishEventView[]> {
@@ -171,12 +209,12 @@ export class WishService {
 
   async mine(principal: Principal, query: StatusPageQuery): Promise<Page<WishView>> {
     const rows = await this.wishes.list({ residentId: principal.id, statuses: query.status ? [query.status] : undefined, cursor: query.cursor, limit: query.limit });
-    return this.page(rows, query.limit, { contact: false, claimer: true });
+    return this.page(principal, rows, query.limit, { contact: false, claimer: true });
   }
 
   async claims(principal: Principal, query: StatusPageQuery): Promise<Page<WishView>> {
     const rows = await this.wishes.list({ claimerId: principal.id, statuses: query.status ? [query.status] : undefined, cursor: query.cursor, limit: query.limit });
-    return this.page(rows, query.limit, { contact: false, claimer: true });
+    return this.page(principal, rows, query.limit, { contact: false, claimer: true });
   }
 
   /**
@@ -198,7 +236,7 @@ export class WishService {
         cursor: query.cursor,
         limit: query.limit,
       });
-      return this.page(rows, query.limit, { contact: false, claimer: true });
+      return this.page(principal, rows, query.limit, { contact: false, claimer: true }, true);
     }
     if (!hasRole(principal, 'member')) throw WishErrors.MEMBER_NOT_REGISTERED.error();
     const registered = await this.registrations.approvedCommunityIds(principal.id);
@@ -212,15 +250,34 @@ export class WishService {
       cursor: query.cursor,
       limit: query.limit,
     });
-    return this.page(rows, query.limit, { contact: false, claimer: false });
+    return this.page(principal, rows, query.limit, { contact: false, claimer: false });
   }
 
   // ── Resident actions ───────────────────────────────────────────────────────
 
+  /**
+   * The new text passes the content check like a submission: risky is refused; when it needs a
+   * person's review, a published wish goes back to pending_review (a system hold_for_review event).
+   */
   async edit(principal: Principal, id: number, body: EditWishBody): Promise<WishView> {
     return this.transition(principal, id, 'edit', 'resident', {
+      text: (wish) => [{ title: body.title ?? wish.title, content: body.description ?? wish.description, scene: 'forum' }],
       set: () => ({ ...(body.title !== undefined ? { title: body.title } : {}), ...(body.description !== undefined ? { description: body.description } : {}) }),
-      detail: () => ({ fields: Object.keys(body) }),
+      detail: (_wish, screening) => ({ fields: Object.keys(body), ...contentCheckDetail(screening) }),
+      alsoInTransaction: async (m, wish, now, screening) => {
+        if (screening.verdict !== 'review' || wish.status !== 'open') return;
+        const hold = checkTransition('hold_for_review', wish.status, 'system');
+        if (!hold.ok) return;
+        const held = await this.wishes.applyTransition(m, {
+          wish,
+          action: 'hold_for_review',
+          to: hold.to,
+          actor: { id: null, kind: 'system', role: 'system' },
+          detail: contentCheckDetail(screening),
+          now,
+        });
+        if (!held.ok) throw this.illegal('edit', (await this.wishes.currentStatus(m, id)) ?? wish.status);
+      },
     });
   }
 
@@ -231,6 +288,7 @@ export class WishService {
   /** The resident confirms and rates; an office may do it on behalf of a resident without the app. */
   async confirm(principal: Principal, id: number, body: ConfirmBody, as: 'resident' | 'admin'): Promise<WishView> {
     return this.transition(principal, id, 'confirm', as, {
+      text: () => (body.comment ? [{ content: body.comment, scene: 'comment' }] : []),
       detail: () => ({ rating: body.rating }),
       set: (_w, now) => ({ completedAt: now, rating: body.rating, ratingComment: body.comment ?? null }),
     });
@@ -267,9 +325,19 @@ export class WishService {
     });
   }
 
+  /** Evidence photos (1–9) are required unless the community turned the rule off; they are attached in the same transaction. */
   async fulfil(principal: Principal, id: number, body: FulfilBody): Promise<WishView> {
+    const photoIds = body.photoIds ?? [];
     return this.transition(principal, id, 'fulfil', 'member', {
-      set: (_w, now) => ({ fulfilledAt: now, fulfilmentNote: body.note, fulfilmentPhotoIds: body.photoIds ?? [] }),
+      guard: async (wish) => {
+        if (photoIds.length === 0 && (await this.regions.requireCommunity(wish.communityId)).requireFulfilmentPhotos) {
+          throw WishErrors.FULFIL_PHOTOS_REQUIRED.error();
+        }
+        await this.photos.assertAttachable(principal.id, photoIds, { wishId: wish.id, role: 'fulfilment' });
+      },
+      text: () => [{ content: body.note, scene: 'comment' }],
+      set: (_w, now) => ({ fulfilledAt: now, fulfilmentNote: body.note, fulfilmentPhotoIds: photoIds }),
+      alsoInTransaction: (m, wish, now) => this.photos.attach(m, principal.id, photoIds, { wishId: wish.id, role: 'fulfilment' }, now),
     });
   }
 
@@ -307,6 +375,38 @@ export class WishService {
     });
   }
 
+  // ── System actions (the scheduler) ─────────────────────────────────────────
+
+  /**
+   * A transition by the scheduler (actor `system`): a claim that timed out goes back to open, a
+   * fulfilment nobody confirmed completes (without a rating). `expectedVersion` is the version the
+   * scheduler saw when it decided; the wish is re-read under a row lock, and nothing happens when it
+   * changed since (fulfilled, released and claimed again…). False when nothing was done — also when
+   * another instance did it first, so every instance may sweep.
+   */
+  async applySystemTransition(id: number, action: 'timeout_release' | 'auto_complete', now: Date, expectedVersion?: number): Promise<boolean> {
+    const done = await this.tx.run(async (m) => {
+      const qb = m.createQueryBuilder(Wish, 'w').select(['w.id', 'w.status', 'w.communityId', 'w.claimerId', 'w.claimedAt', 'w.version']).where('w.id = :id', { id });
+      if (m.connection.options.type !== 'better-sqlite3') qb.setLock('pessimistic_write');
+      const wish = await qb.getOne();
+      if (!wish || (expectedVersion !== undefined && wish.version !== expectedVersion)) return false;
+      const check = checkTransition(action, wish.status, 'system');
+      if (!check.ok) return false;
+      const result = await this.wishes.applyTransition(m, {
+        wish,
+        action,
+        to: check.to,
+        actor: { id: null, kind: 'system', role: 'system' },
+        detail: action === 'timeout_release' ? { previousClaimerId: wish.claimerId, claimedAt: wish.claimedAt?.toISOString() ?? null } : null,
+        set: action === 'timeout_release' ? { claimerId: null, claimerUnitId: null, claimedAt: null } : { completedAt: now },
+        now,
+      });
+      return result.ok;
+    });
+    if (done) this.logger.log({ wishId: id, action, actor: 'system' }, 'wish transition');
+    return done;
+  }
+
   // ── The transition engine ──────────────────────────────────────────────────
 
   private async transition(principal: Principal, id: number, action: WishAction, as: Actor, options: TransitionOptions): Promise<WishView> {
@@ -322,6 +422,9 @@ export class WishService {
       throw this.illegal(action, wish.status);
     }
     await options.guard?.(wish);
+    // Reasons, comments and notes are user text too: risky is refused here, before anything is written.
+    const texts = [...(options.text?.(wish) ?? []), ...(options.reason ? [{ content: options.reason, scene: 'comment' as const }] : [])];
+    const screening = await this.content.screenUserText(principal.id, ...texts);
     if (options.newClaimerId) await this.wishes.ensureClaimLoad(options.newClaimerId);
 
     await this.tx.run(async (m) => {
@@ -332,7 +435,7 @@ export class WishService {
         to: check.to,
         actor,
         reason: options.reason ?? null,
-        detail: options.detail?.(wish) ?? null,
+        detail: options.detail?.(wish, screening) ?? null,
         set: options.set?.(wish, now),
         now,
         newClaimerId: options.newClaimerId,
@@ -342,6 +445,16 @@ export class WishService {
         if (result.reason === 'claim_limit') throw WishErrors.CLAIM_LIMIT_REACHED.error();
         // Someone else changed the wish between our read and our conditional update.
         throw this.illegal(action, (await this.wishes.currentStatus(m, id)) ?? wish.status);
+      }
+      await options.alsoInTransaction?.(m, wish, now, screening);
+      const audited = as === 'admin' ? wishAuditAction(action) : undefined;
+      if (audited) {
+        await this.audit.record(m, {
+          actor,
+          action: audited,
+          target: { type: 'wish', id, regionPath: wish.regionPath },
+          detail: { from: wish.status, to: check.to, ...(options.reason ? { reason: options.reason } : {}), ...(options.detail?.(wish, screening) ?? {}) },
+        });
       }
     });
     this.logger.log({ wishId: id, action, from: wish.status, to: check.to, actor: principal.id, as }, 'wish transition');
@@ -379,7 +492,7 @@ export class WishService {
 
   // ── Helpers ────────────────────────────────────────────────────────────────
 
-  private async recordSubmission(m: EntityManager, wish: Wish, actor: { id: number | null; kind: Actor; role: string }, now: Date): Promise<void> {
+  private async recordSubmission(m: EntityManager, wish: Wish, actor: { id: number | null; kind: Actor; role: string }, now: Date, screening: ContentDecision): Promise<void> {
     await this.wishes.insertEvent(m, {
       wishId: wish.id,
       communityId: wish.communityId,
@@ -390,7 +503,7 @@ export class WishService {
       actorKind: actor.kind,
       actorRole: actor.role,
       reason: null,
-      detail: { channel: wish.channel },
+      detail: { channel: wish.channel, ...contentCheckDetail(screening) },
       at: now,
     });
   }
@@ -401,7 +514,7 @@ export class WishService {
     if (!result.ok) throw new Error(`could not publish freshly inserted wish ${wish.id}`);
   }
 
-  private content(body: Pick<SubmitWishBody, 'title' | 'description' | 'category' | 'kind' | 'estimatedCost' | 'expectedBy'>): Partial<Wish> {
+  private fields(body: Pick<SubmitWishBody, 'title' | 'description' | 'category' | 'kind' | 'estimatedCost' | 'expectedBy'>): Partial<Wish> {
     return {
       title: body.title,
       description: body.description,
@@ -479,10 +592,23 @@ export class WishService {
   }
 
   private async viewFor(principal: Principal, wish: Wish): Promise<WishView> {
-    return toWishView(wish, this.rights(await this.relationTo(principal, wish), wish));
+    const relation = await this.relationTo(principal, wish);
+    return toWishView(wish, this.rights(relation, wish), await this.visiblePhotos(principal, [wish], relation.admin));
   }
 
-  private page(rows: Wish[], limit: number, rights: WishViewerRights): Page<WishView> {
-    return toPage(rows, limit, (w) => ({ at: w.createdAt, id: w.id }), (w) => toWishView(w, rights));
+  /** `moderator`: an office in scope of every row, which also sees photos the content check has not passed. */
+  private async page(principal: Principal, rows: Wish[], limit: number, rights: WishViewerRights, moderator = false): Promise<Page<WishView>> {
+    const visible = await this.visiblePhotos(principal, rows, moderator);
+    return toPage(rows, limit, (w) => ({ at: w.createdAt, id: w.id }), (w) => toWishView(w, rights, visible));
   }
+
+  private visiblePhotos(principal: Principal, wishes: Wish[], moderator: boolean): Promise<Set<string>> {
+    return this.photos.visibleIds(principal.id, wishes.flatMap((w) => [...w.photoIds, ...w.fulfilmentPhotoIds]), moderator);
+  }
+}
+
+/** What the submit/edit event records about a content check that asked for a person's review. */
+function contentCheckDetail(screening: ContentDecision): Record<string, unknown> {
+  if (screening.verdict !== 'review') return {};
+  return { contentCheck: { verdict: screening.verdict, by: screening.by, ...(screening.label ? { label: screening.label } : {}), ...(screening.reason ? { reason: screening.reason } : {}) } };
 }

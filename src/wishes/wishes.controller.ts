@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentUser, RequireRoles } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
+import { RateLimit } from '../common/throttling/rate-limit.decorator';
 import { ConfirmBody, EditWishBody, FulfilBody, OptionalReasonBody, ReasonBody, StatusPageQuery, SubmitWishBody, WishListQuery } from './dto/wish.dto';
 import { WishEventView, WishPage, WishView } from './dto/wish.view';
 import { WishService } from './wish.service';
@@ -19,6 +20,7 @@ export class WishesController {
 
   @Post()
   @RequireRoles('resident')
+  @RateLimit('submit')
   @ApiOperation({
     summary: 'Submit a wish (resident)',
     description:

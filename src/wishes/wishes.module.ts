@@ -1,5 +1,8 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContentModule } from '../content/content.module';
+import { MediaModule } from '../media/media.module';
+import { PhotoAccess } from '../media/photo-access';
 import { MembersModule } from '../members/members.module';
 import { RegionsModule } from '../regions/regions.module';
 import { AdminWishesController } from './admin-wishes.controller';
@@ -13,13 +16,20 @@ import { assertTransitionTableValid } from './wish-state';
 import { MemberClaimsController, WishesController } from './wishes.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Wish, WishEvent, MemberClaimLoad]), MembersModule, RegionsModule],
+  imports: [TypeOrmModule.forFeature([Wish, WishEvent, MemberClaimLoad]), MembersModule, RegionsModule, ContentModule, MediaModule],
   controllers: [WishesController, MemberClaimsController, AdminWishesController],
   providers: [WishService, WishRepository, WishLimits, WishEventBus],
   exports: [WishService, WishRepository, WishEventBus],
 })
 export class WishesModule implements OnModuleInit {
+  constructor(
+    private readonly wishes: WishService,
+    private readonly photoAccess: PhotoAccess,
+  ) {}
+
   onModuleInit(): void {
     assertTransitionTableValid();
+    // Photos attached to a wish are seen by whoever may see the wish (media cannot import this module).
+    this.photoAccess.registerWishPolicy((principal, wishId) => this.wishes.photoViewer(principal, wishId));
   }
 }

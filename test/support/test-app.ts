@@ -1,5 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { basename } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -41,11 +43,16 @@ export async function startTestApp(kind: DbKind, label: string, options: TestApp
   const clock = options.clock ?? new FakeClock();
   const scratch = kind === 'mysql' ? await createScratchDatabase(basename(label)) : undefined;
   const settings = mysqlSettings();
+  // Photos go to a folder of this app's own, removed on close (unless the test names one).
+  const uploadDir = options.env?.UPLOAD_DIR ? undefined : await mkdtemp(join(tmpdir(), 'wish-uploads-'));
   const config = loadAppConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: options.logLines ? 'debug' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
     WECHAT_RETRY_BASE_MS: '0',
+    // Suites create many users and logins in a burst; test/rate-limit.e2e-spec.ts turns the limits on.
+    RATE_LIMIT_ENABLED: 'false',
+    ...(uploadDir ? { UPLOAD_DIR: uploadDir } : {}),
     ...(kind === 'sqlite'
       ? { DB_TYPE: 'sqlite', SQLITE_PATH: ':memory:' }
       : {
@@ -72,10 +79,12 @@ export async function startTestApp(kind: DbKind, label: string, options: TestApp
       close: async () => {
         await app.close();
         await scratch?.drop();
+        if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await scratch?.drop();
+    if (uploadDir) await rm(uploadDir, { recursive: true, force: true });
     throw error;
   }
 }

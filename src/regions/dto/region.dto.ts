@@ -13,6 +13,7 @@ export class RegionView {
   @ApiProperty({ example: '永安社区' }) name!: string;
   @ApiProperty({ description: 'Materialised path of ids, e.g. /1/2/3/' }) path!: string;
   @ApiProperty({ description: 'Community setting: wishes skip review' }) autoApprove!: boolean;
+  @ApiProperty({ description: 'Community setting: fulfilling a wish needs at least one evidence photo' }) requireFulfilmentPhotos!: boolean;
 
   static of(region: Region): RegionView {
     return {
@@ -22,6 +23,7 @@ export class RegionView {
       name: region.name,
       path: region.path,
       autoApprove: region.autoApprove,
+      requireFulfilmentPhotos: region.requireFulfilmentPhotos,
     };
   }
 }
@@ -48,4 +50,8 @@ export class UpdateRegionBody {
   @ApiPropertyOptional({ description: 'Communities only: new wishes go straight to open' })
   @IsOptional() @IsBoolean()
   autoApprove?: boolean;
+
+  @ApiPropertyOptional({ description: 'Communities only: a fulfilment needs at least one evidence photo (default true)' })
+  @IsOptional() @IsBoolean()
+  requireFulfilmentPhotos?: boolean;
 }

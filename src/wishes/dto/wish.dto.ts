@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
@@ -54,8 +55,8 @@ class WishContentFields {
 }
 
 export class SubmitWishBody extends WishContentFields {
-  @ApiPropertyOptional({ type: [String], maxItems: 9, description: 'Upload ids of photos (up to 9)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(9) @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
+  @ApiPropertyOptional({ type: [String], maxItems: 9, description: 'Ids from POST /uploads, the caller\'s own and not used elsewhere (up to 9); else 422 UPLOAD_INVALID' })
+  @IsOptional() @IsArray() @ArrayMaxSize(9) @ArrayUnique() @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
   photoIds?: string[];
 
   @ApiPropertyOptional({ description: 'Contact phone for this wish; defaults to the profile phone' })
@@ -122,8 +123,13 @@ export class FulfilBody {
   @Trim() @IsString() @IsNotEmpty() @MaxChars(500) @NoControlChars()
   note!: string;
 
-  @ApiPropertyOptional({ type: [String], minItems: 1, maxItems: 9, description: 'Upload ids of evidence photos (反馈照片)' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(9) @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
+  @ApiPropertyOptional({
+    type: [String],
+    minItems: 1,
+    maxItems: 9,
+    description: 'Ids from POST /uploads of evidence photos (反馈照片), the caller\'s own. Required (422 FULFIL_PHOTOS_REQUIRED) where the community requires fulfilment photos (the default).',
+  })
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(9) @ArrayUnique() @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
   photoIds?: string[];
 }
 

@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { maskName } from '../../common/masking';
+import { photoUrl } from '../../media/dto/upload.view';
 import { WISH_CATEGORIES, WISH_CHANNELS, WISH_KINDS, Wish, WishCategory, WishChannel, WishKind } from '../wish.entity';
 import { WishEvent } from '../wish-event.entity';
 import { STATUS_LABEL, WISH_ACTIONS, WISH_STATUSES, WishAction, WishStatus } from '../wish-state';
 
 export class PhotoRef {
   @ApiProperty() id!: string;
+  @ApiProperty({ example: '/api/v1/uploads/Qm9vdHN0cmFwUGhvdG8xMg', description: 'GET with the bearer token' }) url!: string;
 }
 
 export class WishContact {
@@ -33,7 +35,7 @@ export class WishView {
   @ApiProperty({ example: '张*兰', description: 'Always masked' }) residentName!: string;
   @ApiPropertyOptional({ type: Number }) estimatedCost?: number;
   @ApiPropertyOptional({ example: '2026-12-31' }) expectedBy?: string;
-  @ApiProperty({ type: [PhotoRef] }) photos!: PhotoRef[];
+  @ApiProperty({ type: [PhotoRef], description: 'Photos that passed the content check (all of them for their uploader and offices in scope)' }) photos!: PhotoRef[];
   @ApiProperty() createdAt!: string;
   @ApiPropertyOptional() reviewedAt?: string;
   @ApiPropertyOptional() claimedAt?: string;
@@ -71,10 +73,14 @@ export interface WishViewerRights {
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : undefined);
-const photos = (ids: string[]) => ids.map((id) => ({ id }));
+/** Photos in their stored order, leaving out those the viewer may not see (not yet passed by the content check). */
+const photos = (ids: string[], visible: ReadonlySet<string>) => ids.filter((id) => visible.has(id)).map((id) => ({ id, url: photoUrl(id) }));
 
-/** Entities never leave the service: this is the one place a wish becomes an answer, and where masking happens. */
-export function toWishView(wish: Wish, rights: WishViewerRights): WishView {
+/**
+ * Entities never leave the service: this is the one place a wish becomes an answer, and where
+ * masking happens. `visiblePhotos` are the photo ids this viewer may see (UploadsService.visibleIds).
+ */
+export function toWishView(wish: Wish, rights: WishViewerRights, visiblePhotos: ReadonlySet<string>): WishView {
   const view: WishView = {
     id: wish.id,
     title: wish.title,
@@ -87,7 +93,7 @@ export function toWishView(wish: Wish, rights: WishViewerRights): WishView {
     communityId: wish.communityId,
     communityName: wish.community?.name ?? '',
     residentName: maskName(wish.residentName),
-    photos: photos(wish.photoIds),
+    photos: photos(wish.photoIds, visiblePhotos),
     createdAt: wish.createdAt.toISOString(),
   };
   if (wish.estimatedCost !== null) view.estimatedCost = wish.estimatedCost;
@@ -107,7 +113,8 @@ export function toWishView(wish: Wish, rights: WishViewerRights): WishView {
   if (wish.rating !== null) view.rating = wish.rating;
   if (wish.ratingComment) view.ratingComment = wish.ratingComment;
   if (wish.fulfilmentNote) view.fulfilmentNote = wish.fulfilmentNote;
-  if (wish.fulfilmentPhotoIds.length > 0) view.fulfilmentPhotos = photos(wish.fulfilmentPhotoIds);
+  const evidence = photos(wish.fulfilmentPhotoIds, visiblePhotos);
+  if (evidence.length > 0) view.fulfilmentPhotos = evidence;
   if (rights.contact) view.contact = { name: wish.residentName, phone: rights.contact.phone, address: wish.residentAddress };
   if (rights.claimer && wish.claimerId) view.claimer = { id: wish.claimerId, name: wish.claimer?.name ?? null };
   return view;
