@@ -4,7 +4,7 @@ import { DAY, HOUR } from '../common/time/clock';
 import type { Actor, WishAction, WishStatus } from '../wishes/wish-state';
 import { checkTransition } from '../wishes/wish-state';
 import type { WishCategory, WishChannel, WishKind } from '../wishes/wish.entity';
-import { MemberClaimLoad, Wish } from '../wishes/wish.entity';
+import { freshWishState, MemberClaimLoad, Wish } from '../wishes/wish.entity';
 import type { WishRepository } from '../wishes/wish.repository';
 
 export interface DemoCast {
@@ -83,22 +83,8 @@ export async function writeDemoWishes(m: EntityManager, repo: WishRepository, ci
       residentAddress: resident?.address ?? offline!.address,
       createdBy,
       channel: offline?.channel ?? 'mini_program',
-      status: 'pending_review',
-      claimerId: null,
-      claimerUnitId: null,
-      fulfilmentNote: null,
-      fulfilmentPhotoIds: [],
-      rating: null,
-      ratingComment: null,
       idempotencyKey: null,
-      version: 1,
-      createdAt: at(submittedDaysAgo),
-      updatedAt: at(submittedDaysAgo),
-      reviewedAt: null,
-      claimedAt: null,
-      fulfilledAt: null,
-      completedAt: null,
-      closedAt: null,
+      ...freshWishState(at(submittedDaysAgo)),
     });
     let status: WishStatus | null = null;
     for (const [action, daysAgo, who, extra] of demo.steps) {

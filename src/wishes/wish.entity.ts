@@ -143,6 +143,27 @@ export class Wish {
   updatedAt!: Date;
 }
 
+/** The columns of a wish that has just been submitted: nothing reviewed, claimed or rated yet. */
+export function freshWishState(submittedAt: Date): Partial<Wish> {
+  return {
+    status: 'pending_review',
+    claimerId: null,
+    claimerUnitId: null,
+    fulfilmentNote: null,
+    fulfilmentPhotoIds: [],
+    rating: null,
+    ratingComment: null,
+    version: 1,
+    createdAt: submittedAt,
+    updatedAt: submittedAt,
+    reviewedAt: null,
+    claimedAt: null,
+    fulfilledAt: null,
+    completedAt: null,
+    closedAt: null,
+  };
+}
+
 /**
  * A member's number of wishes in `claimed` state, kept by the transitions. Claiming increments
  * it with a conditional update (`… WHERE active_claims < limit`), so parallel claims by one member

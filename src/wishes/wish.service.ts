@@ -30,7 +30,7 @@ import { toEventView, toWishView, WishEventView, WishView, WishViewerRights } fr
 import { WishLimits } from './wish-limits';
 import { WishRepository } from './wish.repository';
 import { Actor, checkTransition, STATUS_LABEL, WishAction, WishStatus } from './wish-state';
-import { Wish } from './wish.entity';
+import { freshWishState, Wish } from './wish.entity';
 import { WishErrors } from './wish.errors';
 
 /** Statuses a registered member sees on the wall and in details (not pending, rejected or cancelled ones). */
@@ -119,7 +119,7 @@ export class WishService {
           createdBy: principal.id,
           channel: 'mini_program',
           idempotencyKey: idempotencyKey ?? null,
-          ...this.freshWishDefaults(now),
+          ...freshWishState(now),
         });
         await this.photos.attach(m, principal.id, photoIds, { wishId: wish.id, role: 'wish' }, now);
         await this.recordSubmission(m, wish, { id: principal.id, kind: 'resident', role: 'resident' }, now, screening);
@@ -163,7 +163,7 @@ export class WishService {
         createdBy: principal.id,
         channel: body.channel ?? 'offline',
         idempotencyKey: null,
-        ...this.freshWishDefaults(now),
+        ...freshWishState(now),
       });
       await this.recordSubmission(m, wish, actor, now, screening);
       if (body.publish ?? true) await this.publish(m, wish, actor, 'approve', now);
@@ -525,25 +525,6 @@ export class WishService {
     };
   }
 
-  private freshWishDefaults(now: Date): Partial<Wish> {
-    return {
-      status: 'pending_review',
-      claimerId: null,
-      claimerUnitId: null,
-      fulfilmentNote: null,
-      fulfilmentPhotoIds: [],
-      rating: null,
-      ratingComment: null,
-      version: 1,
-      createdAt: now,
-      updatedAt: now,
-      reviewedAt: null,
-      claimedAt: null,
-      fulfilledAt: null,
-      completedAt: null,
-      closedAt: null,
-    };
-  }
 
   private assertCostWithinCap(cost?: number): void {
     if (cost !== undefined && cost > this.config.wishes.costCapYuan) {
