@@ -15,6 +15,9 @@ export type DatabaseConfig =
       password: string;
       database: string;
       poolSize: number;
+      /** Per-query timeout; a timed-out connection is dropped (see StuckConnectionSubscriber). */
+      queryTimeoutMs: number;
+      connectTimeoutMs: number;
     };
 
 /**
@@ -157,6 +160,8 @@ export function loadAppConfig(raw: Record<string, unknown>): AppConfig {
           password: env.DB_PASSWORD,
           database: env.DB_NAME,
           poolSize: env.DB_POOL_SIZE,
+          queryTimeoutMs: env.DB_QUERY_TIMEOUT_MS,
+          connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
         };
 
   return Object.assign(new AppConfig(), {

@@ -90,6 +90,14 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean()
   DB_MIGRATIONS_RUN = false;
 
+  /** MySQL: a query unanswered after this long fails (503) and its connection is dropped, so a frozen server cannot hang requests. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  DB_QUERY_TIMEOUT_MS = 30_000;
+
+  /** MySQL: opening a new pooled connection (TCP + handshake) gives up after this long. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  DB_CONNECT_TIMEOUT_MS = 10_000;
+
   @IsOptional() @Transform(toBool) @IsBoolean()
   DEMO_DATA?: boolean;
 

@@ -4,6 +4,7 @@ import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { StuckConnectionSubscriber } from './stuck-connection.subscriber';
 
 export const MIGRATIONS_GLOB = join(__dirname, 'migrations', '*.{ts,js}');
 
@@ -52,5 +53,10 @@ export function buildDataSourceOptions(db: AppConfig['db']): DataSourceOptions {
     migrationsTableName: 'typeorm_migrations',
     migrationsRun: db.migrationsRun,
     extra: { connectionLimit: db.poolSize, enableKeepAlive: true },
+    // Bounded waits on a server that stops answering: the request fails with 503 instead of hanging.
+    connectTimeout: db.connectTimeoutMs,
+    enableQueryTimeout: true,
+    maxQueryExecutionTime: db.queryTimeoutMs,
+    subscribers: [StuckConnectionSubscriber],
   };
 }

@@ -33,6 +33,11 @@ export interface TestAppOptions {
   clock?: FakeClock;
   /** Captures the JSON log lines (and sets LOG_LEVEL to debug unless env says otherwise). */
   logLines?: string[];
+  /**
+   * An explicit MySQL/MariaDB server and existing database (e.g. a test's private server) instead of
+   * a scratch database on the shared one. The caller owns that database; close() does not drop it.
+   */
+  mysql?: { host: string; port: number; user: string; password: string; database: string };
 }
 
 /**
@@ -41,8 +46,8 @@ export interface TestAppOptions {
  */
 export async function startTestApp(kind: DbKind, label: string, options: TestAppOptions = {}): Promise<TestApp> {
   const clock = options.clock ?? new FakeClock();
-  const scratch = kind === 'mysql' ? await createScratchDatabase(basename(label)) : undefined;
-  const settings = mysqlSettings();
+  const scratch = kind === 'mysql' && !options.mysql ? await createScratchDatabase(basename(label)) : undefined;
+  const settings = options.mysql ?? mysqlSettings();
   // Photos go to a folder of this app's own, removed on close (unless the test names one).
   const uploadDir = options.env?.UPLOAD_DIR ? undefined : await mkdtemp(join(tmpdir(), 'wish-uploads-'));
   const config = loadAppConfig({
@@ -61,7 +66,7 @@ export async function startTestApp(kind: DbKind, label: string, options: TestApp
           DB_PORT: String(settings.port),
           DB_USER: settings.user,
           DB_PASSWORD: settings.password,
-          DB_NAME: scratch!.name,
+          DB_NAME: options.mysql?.database ?? scratch!.name,
           DB_POOL_SIZE: '20',
           DB_MIGRATIONS_RUN: 'true',
         }),

@@ -29,6 +29,8 @@ const DATABASE_DOWN = new Set([
   'ETIMEDOUT',
   'EPIPE',
   'PROTOCOL_CONNECTION_LOST',
+  // mysql2's query timeout (DB_QUERY_TIMEOUT_MS): the server did not answer in time.
+  'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'POOL_CLOSED',
