@@ -1,13 +1,15 @@
 import fastifyMultipart from '@fastify/multipart';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
 import { DASHBOARD_PAGE_ROUTES } from './dashboard/dashboard-page.controller';
 import { errorCatalog } from './common/errors/domain-error';
-import { AllExceptionsFilter } from './common/http/exception.filter';
+import { AllExceptionsFilter, toErrorBody } from './common/http/exception.filter';
 import { createValidationPipe } from './common/http/validation';
 import { requestIdOf } from './common/logging';
 import { AppConfig } from './config/app-config';
@@ -21,6 +23,7 @@ export const UNPREFIXED_ROUTES = ['health', ...DASHBOARD_PAGE_ROUTES];
  * and every e2e test, so tests exercise the real pipes, filters, guards and serialisation.
  */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
+  const frameworkLogger = new NestLogger('HTTP');
   const adapter = new FastifyAdapter({
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
@@ -28,6 +31,12 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     // JSON bodies nested deeper than this are refused before they reach validation.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Errors the router answers before any Nest code runs (a path that is not valid percent-encoding,
+    // a path parameter over 100 characters): the same coded shape as every other error.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const body = toErrorBody(error, request.id, frameworkLogger);
+      void reply.status(body.statusCode).send(body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from './http/dto-rules';
 import { defineErrors } from './errors/domain-error';
 
 export const PaginationErrors = defineErrors({
@@ -9,11 +10,11 @@ export const PaginationErrors = defineErrors({
 
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
   limit = 20;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from the previous page\'s `nextCursor`' })
-  @IsOptional() @IsString() @MaxLength(200) @Matches(/^[A-Za-z0-9_-]+$/)
+  @Optional() @IsString() @MaxLength(200) @Matches(/^[A-Za-z0-9_-]+$/)
   cursor?: string;
 }
 

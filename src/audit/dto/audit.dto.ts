@@ -1,25 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional } from 'class-validator';
-import { IsId } from '../../common/http/dto-rules';
+import { IsDate, IsIn } from 'class-validator';
+import { IsId, Optional } from '../../common/http/dto-rules';
 import { PageQuery } from '../../common/pagination';
 import { AUDIT_ACTIONS, AUDIT_TARGETS, AuditAction, AuditTargetType } from '../audit-log.entity';
 
 export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Only actions by this user' })
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   actorId?: number;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
-  @IsOptional() @IsIn(AUDIT_ACTIONS)
+  @Optional() @IsIn(AUDIT_ACTIONS)
   action?: AuditAction;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'From this instant (inclusive), ISO 8601' })
-  @IsOptional() @Type(() => Date) @IsDate()
+  @Optional() @Type(() => Date) @IsDate()
   from?: Date;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Until this instant (exclusive), ISO 8601' })
-  @IsOptional() @Type(() => Date) @IsDate()
+  @Optional() @Type(() => Date) @IsDate()
   to?: Date;
 }
 

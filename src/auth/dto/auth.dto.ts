@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { IsId, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsId, MaxChars, NoControlChars, Optional, Trim } from '../../common/http/dto-rules';
 import { UserSummary } from '../../users/dto/me.dto';
 import { ROLES, Role } from '../../users/roles';
 
@@ -46,11 +46,11 @@ export class RoleClaimBody {
   role!: Role;
 
   @ApiPropertyOptional({ description: 'Required for community_admin (a community) and region_admin' })
-  @IsOptional() @IsId()
+  @Optional() @IsId()
   regionId?: number;
 
   @ApiPropertyOptional({ description: 'Required for unit_admin' })
-  @IsOptional() @IsId()
+  @Optional() @IsId()
   unitId?: number;
 }
 
@@ -60,10 +60,10 @@ export class DevLoginBody {
   openid!: string;
 
   @ApiPropertyOptional({ example: '张三明' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(32) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(32) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ type: [RoleClaimBody], description: 'Grants added on login (never removed)' })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => RoleClaimBody)
+  @Optional() @IsArray() @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => RoleClaimBody)
   roles?: RoleClaimBody[];
 }

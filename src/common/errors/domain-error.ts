@@ -66,6 +66,7 @@ export const CommonErrors = defineErrors({
   METHOD_NOT_ALLOWED: [405, '不支持该请求方法'],
   CONFLICT: [409, '操作冲突，请刷新后重试'],
   PAYLOAD_TOO_LARGE: [413, '请求内容过大'],
+  URI_TOO_LONG: [414, '请求地址过长'],
   UNSUPPORTED_MEDIA_TYPE: [415, '不支持的内容类型'],
   RATE_LIMITED: [429, '操作过于频繁，请稍后再试'],
   INTERNAL_ERROR: [500, '服务器内部错误，请稍后再试'],

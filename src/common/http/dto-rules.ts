@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, Matches, Max, Min, ValidationOptions, registerDecorator } from 'class-validator';
+import { IsInt, Matches, Max, Min, ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
 
 /** Trims strings; leaves other values alone for the type validators to refuse. */
 export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
@@ -53,4 +53,13 @@ export function IsId(): PropertyDecorator {
     Min(1)(target, key);
     Max(2_147_483_647)(target, key);
   };
+}
+
+/**
+ * An optional field: it may be left out, but not sent as `null`. class-validator's IsOptional also
+ * skips validation for null, which let `{"title": null}` through to the database as a 500; here a
+ * null still meets the field's own validators and is refused unless they allow it.
+ */
+export function Optional(options?: ValidationOptions): PropertyDecorator {
+  return ValidateIf((_object, value: unknown) => value !== undefined, options);
 }

@@ -18,6 +18,7 @@ const HTTP_STATUS_CODES: Record<number, { code: string; message: string }> = {
   405: CommonErrors.METHOD_NOT_ALLOWED,
   409: CommonErrors.CONFLICT,
   413: CommonErrors.PAYLOAD_TOO_LARGE,
+  414: CommonErrors.URI_TOO_LONG,
   415: CommonErrors.UNSUPPORTED_MEDIA_TYPE,
   429: CommonErrors.RATE_LIMITED,
 };

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsId } from '../../common/http/dto-rules';
+import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsId, Optional } from '../../common/http/dto-rules';
 import { WISH_CATEGORIES, WISH_CHANNELS, WishCategory, WishChannel } from '../../wishes/wish.entity';
 import { BACKLOG_STAGES, BacklogStage } from '../rollup/wish-effects';
 
@@ -10,27 +10,27 @@ const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 /** The filters every dashboard question takes. Days are Asia/Shanghai calendar days. */
 export class DashboardFilterQuery {
   @ApiPropertyOptional({ example: '2026-01-01', description: 'First day (Asia/Shanghai), inclusive. Default: 1 January of the year of `to`.' })
-  @IsOptional() @IsString() @Matches(DAY)
+  @Optional() @IsString() @Matches(DAY)
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-12-31', description: 'Last day (Asia/Shanghai), inclusive. Default: today.' })
-  @IsOptional() @IsString() @Matches(DAY)
+  @Optional() @IsString() @Matches(DAY)
   to?: string;
 
   @ApiPropertyOptional({ description: 'A region inside the caller\'s scope (a street, a community…); default: the whole scope' })
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   regionId?: number;
 
   @ApiPropertyOptional({ description: 'Only what members of this unit did (unit admins: one of their units)' })
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   unitId?: number;
 
   @ApiPropertyOptional({ enum: WISH_CATEGORIES })
-  @IsOptional() @IsIn(WISH_CATEGORIES)
+  @Optional() @IsIn(WISH_CATEGORIES)
   category?: WishCategory;
 
   @ApiPropertyOptional({ enum: WISH_CHANNELS })
-  @IsOptional() @IsIn(WISH_CHANNELS)
+  @Optional() @IsIn(WISH_CHANNELS)
   channel?: WishChannel;
 }
 
@@ -38,7 +38,7 @@ export const TREND_INTERVALS = ['day', 'week', 'month'] as const;
 
 export class TrendQuery extends DashboardFilterQuery {
   @ApiPropertyOptional({ enum: TREND_INTERVALS, default: 'day', description: 'Weeks start on Monday; at most 400 points' })
-  @IsOptional() @IsIn(TREND_INTERVALS)
+  @Optional() @IsIn(TREND_INTERVALS)
   interval: (typeof TREND_INTERVALS)[number] = 'day';
 }
 
@@ -68,66 +68,66 @@ export class BreakdownQuery extends DashboardFilterQuery {
   by!: BreakdownDimension;
 
   @ApiPropertyOptional({ enum: BREAKDOWN_SORTS, description: 'Default: completed for members, submitted otherwise' })
-  @IsOptional() @IsIn(BREAKDOWN_SORTS)
+  @Optional() @IsIn(BREAKDOWN_SORTS)
   sort?: BreakdownSort;
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
-  @IsOptional() @IsIn(['asc', 'desc'])
+  @Optional() @IsIn(['asc', 'desc'])
   order: 'asc' | 'desc' = 'desc';
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   limit = 200;
 }
 
 export class OverdueQuery {
   @ApiPropertyOptional({ description: 'A region inside the caller\'s scope' })
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   regionId?: number;
 
   @ApiPropertyOptional()
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   unitId?: number;
 
   @ApiPropertyOptional({ enum: WISH_CATEGORIES })
-  @IsOptional() @IsIn(WISH_CATEGORIES)
+  @Optional() @IsIn(WISH_CATEGORIES)
   category?: WishCategory;
 
   @ApiPropertyOptional({ enum: WISH_CHANNELS })
-  @IsOptional() @IsIn(WISH_CHANNELS)
+  @Optional() @IsIn(WISH_CHANNELS)
   channel?: WishChannel;
 
   @ApiPropertyOptional({ enum: BACKLOG_STAGES, description: 'Only this list (needed to page on with `cursor`)' })
-  @IsOptional() @IsIn(BACKLOG_STAGES)
+  @Optional() @IsIn(BACKLOG_STAGES)
   kind?: BacklogStage;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
   limit = 20;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from the list\'s `nextCursor`' })
-  @IsOptional() @IsString() @MaxLength(200) @Matches(/^[A-Za-z0-9_-]+$/)
+  @Optional() @IsString() @MaxLength(200) @Matches(/^[A-Za-z0-9_-]+$/)
   cursor?: string;
 }
 
 export class QuotaQuery {
   @ApiPropertyOptional({ example: 2026, description: 'Default: this year (Asia/Shanghai)' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100)
+  @Optional() @Type(() => Number) @IsInt() @Min(2000) @Max(2100)
   year?: number;
 
   @ApiPropertyOptional()
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   regionId?: number;
 
   @ApiPropertyOptional()
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   unitId?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50, description: 'Members without a completed wish per page' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit = 50;
 
   @ApiPropertyOptional({ description: 'Opaque cursor from `membersWithoutCompletion.nextCursor`' })
-  @IsOptional() @IsString() @MaxLength(200) @Matches(/^[A-Za-z0-9_-]+$/)
+  @Optional() @IsString() @MaxLength(200) @Matches(/^[A-Za-z0-9_-]+$/)
   cursor?: string;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Optional, Trim } from '../../common/http/dto-rules';
 import { PageQuery } from '../../common/pagination';
 import { REGISTRATION_STATUSES, RegistrationStatus } from '../member-registration.entity';
 
@@ -23,7 +23,7 @@ export class RegistrationBody {
   phone!: string;
 
   @ApiPropertyOptional({ type: [String], example: ['水电维修', '辅导功课'], maxItems: 10 })
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @ArrayUnique() @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(20, { each: true }) @NoControlChars({ each: true })
+  @Optional() @IsArray() @ArrayMaxSize(10) @ArrayUnique() @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(20, { each: true }) @NoControlChars({ each: true })
   skills?: string[];
 }
 
@@ -36,15 +36,15 @@ export class RejectBody {
 
 export class RegistrationListQuery extends PageQuery {
   @ApiPropertyOptional()
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   communityId?: number;
 
   @ApiPropertyOptional()
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   unitId?: number;
 
   @ApiPropertyOptional({ enum: REGISTRATION_STATUSES })
-  @IsOptional() @IsIn(REGISTRATION_STATUSES)
+  @Optional() @IsIn(REGISTRATION_STATUSES)
   status?: RegistrationStatus;
 }
 

@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsString, Matches } from 'class-validator';
+import { Optional } from '../../common/http/dto-rules';
 import { PageQuery } from '../../common/pagination';
 import { NOTIFICATION_KINDS, NotificationKind } from '../wechat-templates';
 
 export class InboxQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Only unread notifications' })
-  @IsOptional()
+  @Optional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   unread?: boolean;

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsNotEmpty, IsOptional, IsString } from 'class-validator';
-import { IsId, MaxChars, NoControlChars } from '../../common/http/dto-rules';
+import { IsBoolean, IsNotEmpty, IsString } from 'class-validator';
+import { IsId, MaxChars, NoControlChars, Optional } from '../../common/http/dto-rules';
 import { REGION_LEVELS, Region, RegionLevel } from '../region.entity';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -38,20 +38,20 @@ export class CreateRegionBody {
   name!: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   autoApprove?: boolean;
 }
 
 export class UpdateRegionBody {
   @ApiPropertyOptional({ maxLength: 64 })
-  @IsOptional() @Transform(trim) @IsString() @IsNotEmpty() @MaxChars(64) @NoControlChars()
+  @Optional() @Transform(trim) @IsString() @IsNotEmpty() @MaxChars(64) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ description: 'Communities only: new wishes go straight to open' })
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   autoApprove?: boolean;
 
   @ApiPropertyOptional({ description: 'Communities only: a fulfilment needs at least one evidence photo (default true)' })
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   requireFulfilmentPhotos?: boolean;
 }

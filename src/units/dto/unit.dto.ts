@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsNotEmpty, IsOptional, IsString } from 'class-validator';
-import { IsId, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { IsIn, IsNotEmpty, IsString } from 'class-validator';
+import { IsId, MaxChars, NoControlChars, Optional, Trim } from '../../common/http/dto-rules';
 import { UNIT_KINDS, Unit, UnitKind } from '../unit.entity';
 
 export class UnitView {
@@ -18,7 +18,7 @@ export class UnitView {
 
 export class UnitListQuery {
   @ApiPropertyOptional({ description: 'Only units paired with this community' })
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   communityId?: number;
 }
 
@@ -38,11 +38,11 @@ export class CreateUnitBody {
 
 export class UpdateUnitBody {
   @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(100) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(100) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ enum: UNIT_KINDS })
-  @IsOptional() @IsIn(UNIT_KINDS)
+  @Optional() @IsIn(UNIT_KINDS)
   kind?: UnitKind;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
-import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { IsNotEmpty, IsString } from 'class-validator';
+import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Optional, Trim } from '../../common/http/dto-rules';
 import { ROLES, Role, RoleClaim } from '../roles';
 
 export class RoleClaimView implements RoleClaim {
@@ -27,18 +27,18 @@ export class MeView extends UserSummary {
 
 export class UpdateMeBody {
   @ApiPropertyOptional({ maxLength: 32, example: '张三明' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(32) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(32) @NoControlChars()
   name?: string;
 
   @ApiPropertyOptional({ example: '13800138000' })
-  @IsOptional() @Trim() @IsString() @IsMobilePhoneCN()
+  @Optional() @Trim() @IsString() @IsMobilePhoneCN()
   phone?: string;
 
   @ApiPropertyOptional({ maxLength: 200, example: '永安社区 3 号楼 2 单元 301' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
   address?: string;
 
   @ApiPropertyOptional({ description: 'The community the user lives in' })
-  @IsOptional() @IsId()
+  @Optional() @IsId()
   communityId?: number;
 }

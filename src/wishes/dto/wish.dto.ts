@@ -9,14 +9,13 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsOptional,
   IsString,
   Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Trim } from '../../common/http/dto-rules';
+import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Optional, Trim } from '../../common/http/dto-rules';
 import { PageQuery } from '../../common/pagination';
 import { WISH_CATEGORIES, WISH_KINDS, WishCategory, WishKind } from '../wish.entity';
 import { WISH_STATUSES, WishStatus } from '../wish-state';
@@ -46,25 +45,25 @@ class WishContentFields {
   kind!: WishKind;
 
   @ApiPropertyOptional({ description: 'Estimated cost in whole yuan, at most WISH_COST_CAP_YUAN', minimum: 0 })
-  @IsOptional() @IsInt() @Min(0) @Max(1_000_000)
+  @Optional() @IsInt() @Min(0) @Max(1_000_000)
   estimatedCost?: number;
 
   @ApiPropertyOptional({ example: '2026-12-31', description: 'Hoped-for date, YYYY-MM-DD' })
-  @IsOptional() @IsString() @Matches(DATE)
+  @Optional() @IsString() @Matches(DATE)
   expectedBy?: string;
 }
 
 export class SubmitWishBody extends WishContentFields {
   @ApiPropertyOptional({ type: [String], maxItems: 9, description: 'Ids from POST /uploads, the caller\'s own and not used elsewhere (up to 9); else 422 UPLOAD_INVALID' })
-  @IsOptional() @IsArray() @ArrayMaxSize(9) @ArrayUnique() @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
+  @Optional() @IsArray() @ArrayMaxSize(9) @ArrayUnique() @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
   photoIds?: string[];
 
   @ApiPropertyOptional({ description: 'Contact phone for this wish; defaults to the profile phone' })
-  @IsOptional() @Trim() @IsString() @IsMobilePhoneCN()
+  @Optional() @Trim() @IsString() @IsMobilePhoneCN()
   phone?: string;
 
   @ApiPropertyOptional({ maxLength: 200, description: 'Address for this wish; defaults to the profile address' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
   address?: string;
 }
 
@@ -88,21 +87,21 @@ export class OfflineWishBody extends WishContentFields {
   resident!: ResidentContactBody;
 
   @ApiPropertyOptional({ enum: ['offline', 'hotline'], default: 'offline' })
-  @IsOptional() @IsIn(['offline', 'hotline'])
+  @Optional() @IsIn(['offline', 'hotline'])
   channel?: 'offline' | 'hotline';
 
   @ApiPropertyOptional({ default: true, description: 'Publish at once (the office has reviewed it while entering)' })
-  @IsOptional() @IsBoolean()
+  @Optional() @IsBoolean()
   publish?: boolean;
 }
 
 export class EditWishBody {
   @ApiPropertyOptional({ maxLength: 40 })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(40) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(40) @NoControlChars()
   title?: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(500) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(500) @NoControlChars()
   description?: string;
 }
 
@@ -114,7 +113,7 @@ export class ReasonBody {
 
 export class OptionalReasonBody {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
   reason?: string;
 }
 
@@ -129,7 +128,7 @@ export class FulfilBody {
     maxItems: 9,
     description: 'Ids from POST /uploads of evidence photos (反馈照片), the caller\'s own. Required (422 FULFIL_PHOTOS_REQUIRED) where the community requires fulfilment photos (the default).',
   })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(9) @ArrayUnique() @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
+  @Optional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(9) @ArrayUnique() @IsString({ each: true }) @Matches(PHOTO_ID, { each: true })
   photoIds?: string[];
 }
 
@@ -139,7 +138,7 @@ export class ConfirmBody {
   rating!: number;
 
   @ApiPropertyOptional({ maxLength: 200, example: '灯修好了，谢谢！' })
-  @IsOptional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
+  @Optional() @Trim() @IsString() @IsNotEmpty() @MaxChars(200) @NoControlChars()
   comment?: string;
 }
 
@@ -151,20 +150,20 @@ export class AssignBody extends ReasonBody {
 
 export class WishListQuery extends PageQuery {
   @ApiPropertyOptional()
-  @IsOptional() @Type(() => Number) @IsId()
+  @Optional() @Type(() => Number) @IsId()
   communityId?: number;
 
   @ApiPropertyOptional({ enum: WISH_STATUSES, description: 'Default for members: open' })
-  @IsOptional() @IsIn(WISH_STATUSES)
+  @Optional() @IsIn(WISH_STATUSES)
   status?: WishStatus;
 
   @ApiPropertyOptional({ enum: WISH_CATEGORIES })
-  @IsOptional() @IsIn(WISH_CATEGORIES)
+  @Optional() @IsIn(WISH_CATEGORIES)
   category?: WishCategory;
 }
 
 export class StatusPageQuery extends PageQuery {
   @ApiPropertyOptional({ enum: WISH_STATUSES })
-  @IsOptional() @IsIn(WISH_STATUSES)
+  @Optional() @IsIn(WISH_STATUSES)
   status?: WishStatus;
 }
