@@ -1,3 +1,4 @@
+import { recordSecurityFigure } from './security/report';
 import { ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -149,6 +150,7 @@ describe('faults on a private MariaDB server', () => {
       expect(claimed.status).toBe(200);
       expect(claimed.body).toMatchObject({ status: 'claimed', claimer: { id: members[0].userId } });
       await expectClaimInvariants((sql, params) => db.query(sql, params, 'wish'), [id], [{ wishId: id, memberId: members[0].userId }]);
+      recordSecurityFigure('faultsSurvived', 1);
     }, 30_000);
 
     it('frozen server (SIGSTOP): requests answer 503 within the query timeout instead of hanging; on SIGCONT the same app recovers', async () => {
@@ -180,6 +182,7 @@ describe('faults on a private MariaDB server', () => {
       expect((await t.http.get('/health')).status).toBe(200);
       // The claim that timed out was rolled back with its dropped connection, or never started: one claim event.
       await expectClaimInvariants((sql, params) => db.query(sql, params, 'wish'), [id], [{ wishId: id, memberId: members[1].userId }]);
+      recordSecurityFigure('faultsSurvived', 1);
     }, 30_000);
 
     it('a crash in the middle of a burst of claims: after recovery every wish has its status and its event, or neither', async () => {
@@ -216,6 +219,7 @@ describe('faults on a private MariaDB server', () => {
       const again = await t.http.post(`/api/v1/wishes/${fresh}/claim`).set(member.auth);
       expect([200, 409]).toContain(again.status);
       if (again.status === 409) expect(again.body.code).toBe('CLAIM_LIMIT_REACHED');
+      recordSecurityFigure('faultsSurvived', 1);
     }, 45_000);
   });
 
@@ -350,6 +354,7 @@ describe('faults on a private MariaDB server', () => {
 
       const { claimed } = await expectClaimInvariants((sql, params) => dataSource.query(sql, params), ids, succeeded);
       expect(claimed).toBeGreaterThanOrEqual(succeeded.length);
+      recordSecurityFigure('faultsSurvived', 1);
     }, 45_000);
   });
 });
