@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { createSecretKey } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
@@ -20,7 +21,13 @@ import { TokenService } from './token.service';
     TypeOrmModule.forFeature([User, RefreshToken, Region]),
     JwtModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ secret: config.auth.jwtSecret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } }),
+      useFactory: (config: AppConfig) => {
+        // A KeyObject, made once: given a string, jsonwebtoken tries it as a PEM key on every sign
+        // and verify and builds the secret key only after that attempt throws — about 1.4 ms of CPU
+        // per request instead of 0.02 ms (found with npm run bench -- --cpu-prof). Same HMAC key bytes.
+        const key = createSecretKey(Buffer.from(config.auth.jwtSecret, 'utf8'));
+        return { secretOrKeyProvider: () => key, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } };
+      },
     }),
   ],
   controllers: [AuthController],
