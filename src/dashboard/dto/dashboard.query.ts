@@ -7,16 +7,8 @@ import { BACKLOG_STAGES, BacklogStage } from '../rollup/wish-effects';
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
-/** The filters every dashboard question takes. Days are Asia/Shanghai calendar days. */
-export class DashboardFilterQuery {
-  @ApiPropertyOptional({ example: '2026-01-01', description: 'First day (Asia/Shanghai), inclusive. Default: 1 January of the year of `to`.' })
-  @Optional() @IsString() @Matches(DAY)
-  from?: string;
-
-  @ApiPropertyOptional({ example: '2026-12-31', description: 'Last day (Asia/Shanghai), inclusive. Default: today.' })
-  @Optional() @IsString() @Matches(DAY)
-  to?: string;
-
+/** Where and what: the filters shared by every dashboard question, with or without a period. */
+export class DashboardScopeFilter {
   @ApiPropertyOptional({ description: 'A region inside the caller\'s scope (a street, a community…); default: the whole scope' })
   @Optional() @Type(() => Number) @IsId()
   regionId?: number;
@@ -32,6 +24,17 @@ export class DashboardFilterQuery {
   @ApiPropertyOptional({ enum: WISH_CHANNELS })
   @Optional() @IsIn(WISH_CHANNELS)
   channel?: WishChannel;
+}
+
+/** The filters every period question takes. Days are Asia/Shanghai calendar days. */
+export class DashboardFilterQuery extends DashboardScopeFilter {
+  @ApiPropertyOptional({ example: '2026-01-01', description: 'First day (Asia/Shanghai), inclusive. Default: 1 January of the year of `to`.' })
+  @Optional() @IsString() @Matches(DAY)
+  from?: string;
+
+  @ApiPropertyOptional({ example: '2026-12-31', description: 'Last day (Asia/Shanghai), inclusive. Default: today.' })
+  @Optional() @IsString() @Matches(DAY)
+  to?: string;
 }
 
 export const TREND_INTERVALS = ['day', 'week', 'month'] as const;
@@ -80,23 +83,7 @@ export class BreakdownQuery extends DashboardFilterQuery {
   limit = 200;
 }
 
-export class OverdueQuery {
-  @ApiPropertyOptional({ description: 'A region inside the caller\'s scope' })
-  @Optional() @Type(() => Number) @IsId()
-  regionId?: number;
-
-  @ApiPropertyOptional()
-  @Optional() @Type(() => Number) @IsId()
-  unitId?: number;
-
-  @ApiPropertyOptional({ enum: WISH_CATEGORIES })
-  @Optional() @IsIn(WISH_CATEGORIES)
-  category?: WishCategory;
-
-  @ApiPropertyOptional({ enum: WISH_CHANNELS })
-  @Optional() @IsIn(WISH_CHANNELS)
-  channel?: WishChannel;
-
+export class OverdueQuery extends DashboardScopeFilter {
   @ApiPropertyOptional({ enum: BACKLOG_STAGES, description: 'Only this list (needed to page on with `cursor`)' })
   @Optional() @IsIn(BACKLOG_STAGES)
   kind?: BacklogStage;
