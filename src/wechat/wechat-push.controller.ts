@@ -29,10 +29,10 @@ export class WechatPushController {
   @ApiQuery({ name: 'echostr' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The echostr, as plain text' })
-  verify(@Query() query: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply): string {
+  verify(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): string {
     this.pushes.assertSigned(query);
     void reply.type('text/plain; charset=utf-8');
-    return String(query.echostr ?? '');
+    return typeof query.echostr === 'string' ? query.echostr : '';
   }
 
   @Post()
@@ -45,7 +45,7 @@ export class WechatPushController {
   @ApiBody({ schema: { type: 'object', example: { Event: 'wxa_media_check', trace_id: '6602ffa4-…', version: 2, result: { suggest: 'pass', label: 100 } } } })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: '`success`' })
-  async receive(@Query() query: Record<string, string>, @Body() event: WechatPushEvent, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async receive(@Query() query: Record<string, unknown>, @Body() event: WechatPushEvent, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     this.pushes.assertSigned(query);
     await this.pushes.dispatch(event && typeof event === 'object' ? event : {});
     void reply.type('text/plain; charset=utf-8');

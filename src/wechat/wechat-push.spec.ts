@@ -28,6 +28,9 @@ describe('WeChat message push', () => {
     expect(refusal(() => pushes(undefined).assertSigned(query))).toBe('WECHAT_PUSH_SIGNATURE_INVALID');
     expect(refusal(() => pushes('AAAAA').assertSigned({ ...query, nonce: undefined }))).toBe('WECHAT_PUSH_SIGNATURE_INVALID');
     expect(refusal(() => pushes('AAAAA').assertSigned({ ...query, timestamp: '1714036504.5' }))).toBe('WECHAT_PUSH_SIGNATURE_INVALID');
+    // A repeated query parameter arrives as an array (found by the fuzz suite as a 500).
+    expect(refusal(() => pushes('AAAAA').assertSigned({ ...query, signature: [query.signature, query.signature] }))).toBe('WECHAT_PUSH_SIGNATURE_INVALID');
+    expect(refusal(() => pushes('AAAAA').assertSigned({ ...query, nonce: ['1', '1'] }))).toBe('WECHAT_PUSH_SIGNATURE_INVALID');
     clock.advance(5 * MINUTE);
     expect(refusal(() => pushes('AAAAA').assertSigned(query))).toBe('accepted');
     clock.advance(1000);

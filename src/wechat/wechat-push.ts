@@ -12,11 +12,11 @@ export const WechatPushErrors = defineErrors({
 /** A push older (or newer) than this is refused, so a captured request cannot be replayed later. */
 export const PUSH_MAX_SKEW_MS = 5 * MINUTE;
 
-/** The query WeChat signs every push (and the URL check) with. */
+/** The query WeChat signs every push (and the URL check) with. Unchecked input: a repeated parameter arrives as an array. */
 export interface PushSignature {
-  signature?: string;
-  timestamp?: string;
-  nonce?: string;
+  signature?: unknown;
+  timestamp?: unknown;
+  nonce?: unknown;
 }
 
 /** A pushed event in JSON format (明文模式): `Event` names it; the other fields depend on the event. */
@@ -56,7 +56,9 @@ export class WechatPushes {
       this.logger.error('a WeChat push arrived but WECHAT_PUSH_TOKEN is not set; refused');
       throw WechatPushErrors.WECHAT_PUSH_SIGNATURE_INVALID.error();
     }
-    if (!signature || !timestamp || !nonce || !/^\d{1,12}$/.test(timestamp)) throw WechatPushErrors.WECHAT_PUSH_SIGNATURE_INVALID.error();
+    if (typeof signature !== 'string' || typeof timestamp !== 'string' || typeof nonce !== 'string' || !signature || !nonce || !/^\d{1,12}$/.test(timestamp)) {
+      throw WechatPushErrors.WECHAT_PUSH_SIGNATURE_INVALID.error();
+    }
     const expected = Buffer.from(pushSignature(token, timestamp, nonce));
     const given = Buffer.from(signature.toLowerCase());
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
