@@ -97,8 +97,9 @@ export class PhotoChecks implements OnModuleInit {
     return `${this.config.http.publicBaseUrl}/api/v1/uploads/${uploadId}/check-copy?expires=${expires}&signature=${this.sign(uploadId, expires)}`;
   }
 
-  verifySignedUrl(uploadId: string, expires: string | undefined, signature: string | undefined): boolean {
-    if (!expires || !signature || !/^\d{1,12}$/.test(expires)) return false;
+  verifySignedUrl(uploadId: string, expires: unknown, signature: unknown): boolean {
+    // Query values are unchecked input: a repeated parameter arrives as an array.
+    if (typeof expires !== 'string' || typeof signature !== 'string' || !signature || !/^\d{1,12}$/.test(expires)) return false;
     if (Number(expires) * 1000 < this.clock.now().getTime()) return false;
     const expected = Buffer.from(this.sign(uploadId, Number(expires)));
     const given = Buffer.from(signature);

@@ -70,8 +70,8 @@ export class UploadsController {
   @ApiOkResponse({ description: 'The photo', schema: { type: 'string', format: 'binary' } })
   async checkCopy(
     @Param('id', UploadIdPipe) id: string,
-    @Query('expires') expires: string | undefined,
-    @Query('signature') signature: string | undefined,
+    @Query('expires') expires: unknown,
+    @Query('signature') signature: unknown,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     await sendPhoto(reply, await this.uploads.readForCheck(id, expires, signature), undefined, 'no-store');

@@ -107,7 +107,7 @@ export class UploadsService {
   }
 
   /** The copy WeChat's checker fetches through a signed URL; only while the check is pending. */
-  async readForCheck(id: string, expires?: string, signature?: string): Promise<PhotoFile> {
+  async readForCheck(id: string, expires: unknown, signature: unknown): Promise<PhotoFile> {
     if (!this.checks.verifySignedUrl(id, expires, signature)) throw MediaErrors.UPLOAD_NOT_FOUND.error();
     const upload = await this.uploads.findOneBy({ id });
     if (!upload || upload.status !== 'pending') throw MediaErrors.UPLOAD_NOT_FOUND.error();
