@@ -10,7 +10,6 @@ export interface ReceivedFile {
 }
 
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
-const tooLarge = (maxBytes: number) => MediaErrors.UPLOAD_TOO_LARGE.error(`图片过大，最大 ${megabytes(maxBytes)}，请压缩后再上传`);
 
 /**
  * Reads the one file of a multipart upload. The plugin's limits (registered in bootstrap.ts) stop the
@@ -21,21 +20,12 @@ export async function receiveFile(request: FastifyRequest, maxBytes: number): Pr
   try {
     const part = await request.file();
     if (!part) throw MediaErrors.UPLOAD_FILE_MISSING.error();
-    // When the file passes the size limit the parser truncates it but keeps reading (and discarding)
-    // the request to its end, and toBuffer() settles only then. Answer 413 at the limit instead: stop
-    // parsing, and let the rest of the body drain after the reply.
-    const reading = part.toBuffer();
-    const limitHit = new Promise<never>((_resolve, reject) =>
-      part.file.once('limit', () => {
-        part.file.destroy();
-        reject(tooLarge(maxBytes));
-      }),
-    );
-    reading.catch(() => undefined); // settles after the answer when the limit was hit
-    return { data: await Promise.race([reading, limitHit]), filename: part.filename };
+    return { data: await part.toBuffer(), filename: part.filename };
   } catch (error) {
     if (error instanceof DomainError) throw error;
-    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(maxBytes);
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw MediaErrors.UPLOAD_TOO_LARGE.error(`图片过大，最大 ${megabytes(maxBytes)}，请压缩后再上传`);
+    }
     // Everything else that can fail here is the body itself: a broken boundary, a form cut short,
     // too many parts, a client that went away. Nothing of ours, so a 400 rather than a 500.
     throw MediaErrors.UPLOAD_MALFORMED.error();
