@@ -14,7 +14,7 @@ import { BreakdownQuery, BreakdownSort, DashboardFilterQuery, TrendQuery } from 
 import { BreakdownRowView, BreakdownView, PeriodView, ScopeView, SummaryView, TrendView } from './dto/dashboard.views';
 import { OverdueService } from './overdue.service';
 import { DayRange, intervalOf, intervalsOf, resolveRange } from './period';
-import { emptyValues, figuresOf, RollupReader, sumInto } from './rollup-reader';
+import { emptyValues, Figures, figuresOf, funnelOf, RollupReader, sumInto } from './rollup-reader';
 import { RollupNumber, RollupValues } from './rollup/rollup-deltas';
 import { MemberRollup, RollupQueueEntry } from './rollup/rollup.entities';
 
@@ -182,6 +182,11 @@ function compare(a: unknown, b: unknown): number {
 }
 
 /** One table row per named key, with zeros where no rollup row exists. */
+/** Breakdown tables show the funnel without disputes (a dispute sends a wish back; it is not a stage). */
+function countsWithoutDisputed({ disputed: _disputed, ...counts }: Figures['funnel']): Omit<Figures['funnel'], 'disputed'> {
+  return counts;
+}
+
 function fill(named: Array<{ key: string; name: string }>, sums: Array<{ key: string; numbers: Partial<Record<RollupNumber, number>> }>): BreakdownRowView[] {
   const byKey = new Map(sums.map((row) => [row.key, row.numbers]));
   return named.map(({ key, name }) => {
@@ -190,15 +195,7 @@ function fill(named: Array<{ key: string; name: string }>, sums: Array<{ key: st
     return {
       key,
       name,
-      submitted: n('submitted'),
-      approved: n('approved'),
-      claimed: n('claimed'),
-      fulfilled: n('fulfilled'),
-      completed: n('completed'),
-      rejected: n('rejected'),
-      withdrawn: n('withdrawn'),
-      cancelled: n('cancelled'),
-      released: n('released'),
+      ...countsWithoutDisputed(funnelOf(n)),
       completionRate: ratio(n('completed'), n('submitted')),
       ratingMean: n('ratingCount') > 0 ? Math.round((n('ratingSum') / n('ratingCount')) * 100) / 100 : null,
       highShare: ratio(n('ratingHigh'), n('ratingCount')),

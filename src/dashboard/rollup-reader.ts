@@ -28,6 +28,13 @@ export interface Figures {
   satisfaction: { ratings: number; mean: number | null; highShare: number | null };
 }
 
+export const FUNNEL_COUNTERS = ['submitted', 'approved', 'claimed', 'fulfilled', 'completed', 'rejected', 'withdrawn', 'cancelled', 'released', 'disputed'] as const;
+
+/** The funnel counters, read from summed rollup numbers. */
+export function funnelOf(n: (column: RollupNumber) => number): Figures['funnel'] {
+  return Object.fromEntries(FUNNEL_COUNTERS.map((column) => [column, n(column)])) as Figures['funnel'];
+}
+
 export const emptyValues = (): RollupValues => ({ numbers: {}, histograms: {} });
 
 /** Turns summed rollup values into the dashboard's figures (medians and p90 from the merged histograms). */
@@ -54,18 +61,7 @@ export function figuresOf(values: RollupValues): Figures {
   const ratings = n('ratingCount');
   return {
     statusCounts,
-    funnel: {
-      submitted: n('submitted'),
-      approved: n('approved'),
-      claimed: n('claimed'),
-      fulfilled: n('fulfilled'),
-      completed: n('completed'),
-      rejected: n('rejected'),
-      withdrawn: n('withdrawn'),
-      cancelled: n('cancelled'),
-      released: n('released'),
-      disputed: n('disputed'),
-    },
+    funnel: funnelOf(n),
     cycleTimes,
     satisfaction: {
       ratings,
