@@ -34,7 +34,7 @@ export class UploadsController {
     description:
       'JPEG, PNG or WebP, recognised by content (name and declared type are ignored), at most UPLOAD_MAX_BYTES (default 10 MB). ' +
       'EXIF (GPS included) and all other metadata are removed and the long side is capped at UPLOAD_MAX_SIDE_PX (2048). ' +
-      'Attach it by id in photoIds within a day, or it is removed. Errors: UPLOAD_TOO_LARGE 413, UPLOAD_TYPE_REFUSED 422, UPLOAD_UNREADABLE 422, UPLOAD_NOT_MULTIPART 415, UPLOAD_FILE_MISSING 400.',
+      'Attach it by id in photoIds within a day, or it is removed. Errors: UPLOAD_TOO_LARGE 413 (sent as soon as the limit is passed; the client may stop sending), UPLOAD_TYPE_REFUSED 422, UPLOAD_UNREADABLE 422, UPLOAD_NOT_MULTIPART 415, UPLOAD_FILE_MISSING 400.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })

@@ -215,7 +215,8 @@ describe.each(testDatabases())('generated bad input on %s', (kind) => {
       return new Promise((resolve, reject) => {
         let sentBytes = 0;
         let answered = false;
-        const req = httpRequest(`${base}${path}`, { method: 'PATCH', headers: { ...headers, 'Transfer-Encoding': 'chunked' } }, (res) => {
+        const method = path.endsWith('/uploads') ? 'POST' : 'PATCH';
+        const req = httpRequest(`${base}${path}`, { method, headers: { ...headers, 'Transfer-Encoding': 'chunked' } }, (res) => {
           answered = true;
           const sentWhenAnswered = sentBytes;
           let body = '';
@@ -244,6 +245,19 @@ describe.each(testDatabases())('generated bad input on %s', (kind) => {
       expect(status).toBe(413);
       expect(JSON.parse(body).code).toBe('PAYLOAD_TOO_LARGE');
       expect(sentWhenAnswered).toBeLessThan(10 * 1024 * 1024);
+    });
+
+    it('refuses a 50 MB upload over UPLOAD_MAX_BYTES with 413 while it is still arriving, storing nothing', async () => {
+      const boundary = '----fuzzboundary';
+      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`);
+      const before = await fingerprint.take();
+      const { status, body, sentWhenAnswered } = await stream('/api/v1/uploads', { ...world.session('residentA').auth, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, head, 50 * 1024 * 1024);
+      expect(status).toBe(413);
+      expect(JSON.parse(body).code).toBe('UPLOAD_TOO_LARGE');
+      expect(sentWhenAnswered).toBeLessThan(30 * 1024 * 1024);
+      expect(await fingerprint.take()).toBe(before);
+      // The service is still there for the next request.
+      await expect(fetch(`${base}/health`).then((res) => res.status)).resolves.toBe(200);
     });
   });
 });
