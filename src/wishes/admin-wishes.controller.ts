@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { AssignBody, ConfirmBody, OfflineWishBody, OptionalReasonBody, ReasonBody } from './dto/wish.dto';
 import { WishView } from './dto/wish.view';
+import { WishSubmissions } from './wish-submissions.service';
 import { WishService } from './wish.service';
 
 /** Office actions on wishes in the caller's region subtree; anything outside it answers 404. */
@@ -12,13 +13,16 @@ import { WishService } from './wish.service';
 @Controller('admin/wishes')
 @RequireRoles('community_admin', 'region_admin')
 export class AdminWishesController {
-  constructor(private readonly wishes: WishService) {}
+  constructor(
+    private readonly wishes: WishService,
+    private readonly submissions: WishSubmissions,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Enter a wish on behalf of a resident (线下入户走访 / hotline); published at once unless publish=false' })
   @ApiCreatedResponse({ type: WishView })
   enter(@CurrentUser() user: Principal, @Body() body: OfflineWishBody): Promise<WishView> {
-    return this.wishes.submitOffline(user, body);
+    return this.submissions.submitOffline(user, body);
   }
 
   @Post(':id/approve')

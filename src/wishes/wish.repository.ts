@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { decodeCursor } from '../common/pagination';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Actor, WishAction, WishStatus } from './wish-state';
 import { claimSlotDelta } from './wish-state';
+import { rawQuery } from './raw-sql';
 import { WishEventBus } from './wish-event-bus';
 import { WishEvent } from './wish-event.entity';
 import { MemberClaimLoad, Wish } from './wish.entity';
@@ -29,19 +29,7 @@ export interface TransitionWrite {
 
 export type TransitionOutcome = { ok: true; event: WishEvent } | { ok: false; reason: 'lost_race' | 'claim_limit' };
 
-export interface ListFilter {
-  communityIds?: number[];
-  pathPrefixes?: string[];
-  residentId?: number;
-  claimerId?: number;
-  claimerUnitIds?: number[];
-  statuses?: WishStatus[];
-  category?: string;
-  cursor?: string;
-  limit: number;
-}
-
-/** Purpose-named queries over wishes and their events. */
+/** The command side of wishes: the writes of submissions and transitions, and the checks they need. (Reads: WishReadRepository.) */
 @Injectable()
 export class WishRepository {
   constructor(
@@ -49,14 +37,6 @@ export class WishRepository {
     private readonly tx: TransactionRunner,
     private readonly eventBus: WishEventBus,
   ) {}
-
-  private manager(manager?: EntityManager): EntityManager {
-    return manager ?? this.dataSource.manager;
-  }
-
-  async findById(id: number, manager?: EntityManager): Promise<Wish | null> {
-    return this.withNames(this.manager(manager).createQueryBuilder(Wish, 'w')).where('w.id = :id', { id }).getOne();
-  }
 
   /**
    * Reads the status with a locking read on MySQL, so a transaction that lost a race sees the
@@ -68,32 +48,41 @@ export class WishRepository {
     return (await qb.getOne())?.status ?? null;
   }
 
-  async findByIdempotencyKey(createdBy: number, key: string): Promise<Wish | null> {
-    return this.withNames(this.dataSource.manager.createQueryBuilder(Wish, 'w'))
-      .where('w.created_by = :createdBy AND w.idempotency_key = :key', { createdBy, key })
-      .getOne();
-  }
+  /*
+   * Raw SQL for the submission's limit counts and the claim-load check: they run on every submit or
+   * claim, where building them with TypeORM cost more than running them (issue #7).
+   */
 
   async countActiveOfResident(residentId: number, statuses: readonly WishStatus[]): Promise<number> {
-    return this.dataSource.manager.count(Wish, { where: { residentId, status: In([...statuses]) } });
+    const [row] = await rawQuery<{ n: number | string }>(this.dataSource.manager, 'SELECT COUNT(*) AS n FROM wish WHERE resident_id = :residentId AND status IN (:...statuses)', {
+      residentId,
+      statuses,
+    });
+    return Number(row.n);
   }
 
   async countSubmittedSince(createdBy: number, since: Date): Promise<number> {
-    return this.dataSource.manager
-      .createQueryBuilder(Wish, 'w')
-      .where('w.created_by = :createdBy AND w.channel = :channel AND w.created_at >= :since', { createdBy, channel: 'mini_program', since })
-      .getCount();
+    const [row] = await rawQuery<{ n: number | string }>(
+      this.dataSource.manager,
+      "SELECT COUNT(*) AS n FROM wish WHERE created_by = :createdBy AND channel = 'mini_program' AND created_at >= :since",
+      { createdBy, since },
+    );
+    return Number(row.n);
   }
 
+  /** `insert`, not `save`: a new row needs none of save's change tracking (issue #7); the generated id is set on the returned wish. */
   async insertWish(manager: EntityManager, wish: Partial<Wish>): Promise<Wish> {
-    return manager.getRepository(Wish).save(manager.getRepository(Wish).create(wish));
+    const row = manager.getRepository(Wish).create(wish);
+    await manager.getRepository(Wish).insert(row);
+    return row;
   }
 
   /** The one place wish events are written; subscribers of the bus write their follow-up rows in the same transaction. */
   async insertEvent(manager: EntityManager, event: Omit<WishEvent, 'id' | 'wish'>): Promise<WishEvent> {
-    const saved = await manager.getRepository(WishEvent).save(manager.getRepository(WishEvent).create(event));
-    await this.eventBus.publishInTransaction(manager, saved);
-    return saved;
+    const row = manager.getRepository(WishEvent).create(event);
+    await manager.getRepository(WishEvent).insert(row as QueryDeepPartialEntity<WishEvent>);
+    await this.eventBus.publishInTransaction(manager, row);
+    return row;
   }
 
   /**
@@ -144,7 +133,7 @@ export class WishRepository {
    * deadlock two first claims by the same member.
    */
   async ensureClaimLoad(userId: number): Promise<void> {
-    if (await this.dataSource.manager.exists(MemberClaimLoad, { where: { userId } })) return;
+    if ((await rawQuery(this.dataSource.manager, 'SELECT 1 AS found FROM member_claim_load WHERE user_id = :userId', { userId })).length) return;
     await this.tx.run((m) => m.createQueryBuilder().insert().into(MemberClaimLoad).values({ userId, activeClaims: 0 }).orIgnore().execute());
   }
 
@@ -166,40 +155,5 @@ export class WishRepository {
       .set({ activeClaims: () => `active_claims ${delta < 0 ? '-' : '+'} 1` })
       .where('user_id = :userId AND active_claims > 0', { userId })
       .execute();
-  }
-
-  /** Keyset page of wishes, newest first; `limit + 1` rows so the caller knows whether more exist. */
-  async list(filter: ListFilter): Promise<Wish[]> {
-    const qb = this.withNames(this.dataSource.manager.createQueryBuilder(Wish, 'w'));
-    if (filter.communityIds) qb.andWhere('w.community_id IN (:...communityIds)', { communityIds: filter.communityIds.length ? filter.communityIds : [0] });
-    if (filter.pathPrefixes) {
-      const prefixes = filter.pathPrefixes;
-      qb.andWhere(
-        new Brackets((scope) => {
-          if (prefixes.length === 0) scope.where('1 = 0');
-          prefixes.forEach((prefix, i) => scope.orWhere(`w.region_path LIKE :prefix${i}`, { [`prefix${i}`]: `${prefix}%` }));
-        }),
-      );
-    }
-    if (filter.residentId !== undefined) qb.andWhere('w.resident_id = :residentId', { residentId: filter.residentId });
-    if (filter.claimerId !== undefined) qb.andWhere('w.claimer_id = :claimerId', { claimerId: filter.claimerId });
-    if (filter.claimerUnitIds) qb.andWhere('w.claimer_unit_id IN (:...unitIds)', { unitIds: filter.claimerUnitIds.length ? filter.claimerUnitIds : [0] });
-    if (filter.statuses) qb.andWhere('w.status IN (:...statuses)', { statuses: filter.statuses });
-    if (filter.category) qb.andWhere('w.category = :category', { category: filter.category });
-    const cursor = decodeCursor(filter.cursor);
-    if (cursor) qb.andWhere('(w.created_at < :at OR (w.created_at = :at AND w.id < :cursorId))', { at: cursor.at, cursorId: cursor.id });
-    return qb.orderBy('w.created_at', 'DESC').addOrderBy('w.id', 'DESC').limit(filter.limit + 1).getMany();
-  }
-
-  async events(wishId: number): Promise<WishEvent[]> {
-    return this.dataSource.manager.find(WishEvent, { where: { wishId }, order: { at: 'ASC', id: 'ASC' } });
-  }
-
-  private withNames(qb: SelectQueryBuilder<Wish>): SelectQueryBuilder<Wish> {
-    return qb
-      .leftJoin('w.community', 'community')
-      .addSelect(['community.id', 'community.name'])
-      .leftJoin('w.claimer', 'claimer')
-      .addSelect(['claimer.id', 'claimer.name']);
   }
 }

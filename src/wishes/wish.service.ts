@@ -3,70 +3,42 @@ import { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { wishAuditAction } from '../audit/audit-log.entity';
 import { AuditService } from '../audit/audit.service';
-import { AccessService } from '../auth/access.service';
-import { claimsOf, hasRole, Principal } from '../auth/principal';
+import { hasRole, Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { ContentDecision, ContentGuard, UserText } from '../content/content-guard';
-import { FieldCipher } from '../common/crypto/field-cipher';
-import { Page, toPage } from '../common/pagination';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
-import type { WishPhotoViewer } from '../media/photo-access';
 import { UploadsService } from '../media/uploads.service';
 import { RegistrationsService } from '../members/registrations.service';
 import { RegionsService } from '../regions/regions.service';
-import { User } from '../users/user.entity';
-import {
-  AssignBody,
-  ConfirmBody,
-  EditWishBody,
-  FulfilBody,
-  OfflineWishBody,
-  StatusPageQuery,
-  SubmitWishBody,
-  WishListQuery,
-} from './dto/wish.dto';
-import { toEventView, toWishView, WishEventView, WishView, WishViewerRights } from './dto/wish.view';
-import { WishLimits } from './wish-limits';
+import { AssignBody, ConfirmBody, EditWishBody, FulfilBody } from './dto/wish.dto';
+import { WishView } from './dto/wish.view';
+import { WishReadRepository, WishRecord } from './wish-read.repository';
+import { Relation, WishRelations } from './wish-relations';
 import { WishRepository } from './wish.repository';
 import { Actor, checkTransition, STATUS_LABEL, WishAction, WishStatus } from './wish-state';
-import { freshWishState, Wish } from './wish.entity';
+import { Wish } from './wish.entity';
 import { WishErrors } from './wish.errors';
-
-/** Statuses a registered member sees on the wall and in details (not pending, rejected or cancelled ones). */
-const VISIBLE_TO_MEMBERS: readonly WishStatus[] = ['open', 'claimed', 'fulfilled', 'completed'];
-/** Statuses in which the member holding the claim sees the resident's contact. */
-const CLAIM_HELD: readonly WishStatus[] = ['claimed', 'fulfilled'];
-
-/** How the caller stands to one wish. */
-interface Relation {
-  resident: boolean;
-  claimer: boolean;
-  registeredMember: boolean;
-  admin: boolean;
-  unitAdmin: boolean;
-  /** The admin role that covers the wish (for the event log). */
-  adminRole?: string;
-}
 
 interface TransitionOptions {
   reason?: string | null;
   /** User text of this action besides the reason (checked together with it before anything is written). */
-  text?: (wish: Wish) => UserText[];
-  detail?: (wish: Wish, screening: ContentDecision) => Record<string, unknown>;
+  text?: (wish: WishRecord) => UserText[];
+  detail?: (wish: WishRecord, screening: ContentDecision) => Record<string, unknown>;
   /** Extra checks after the state check (registration, ownership…). */
-  guard?: (wish: Wish) => Promise<void>;
+  guard?: (wish: WishRecord) => Promise<void>;
   /** Columns set together with the status. */
-  set?: (wish: Wish, now: Date) => QueryDeepPartialEntity<Wish>;
+  set?: (wish: WishRecord, now: Date) => QueryDeepPartialEntity<Wish>;
   newClaimerId?: number;
   claimLimit?: number;
   /** More writes in the transition's own transaction, after the status change (attaching photos, a hold). */
-  alsoInTransaction?: (manager: EntityManager, wish: Wish, now: Date, screening: ContentDecision) => Promise<void>;
+  alsoInTransaction?: (manager: EntityManager, wish: WishRecord, now: Date, screening: ContentDecision) => Promise<void>;
 }
 
 /**
- * The wish use cases. Each one: find the wish, decide who the caller is to it (404 when they may not
- * see it), check the transition table, then change status + claim slots + event in one transaction.
+ * The actions on an existing wish (transitions). Each one: find the wish, decide who the caller is
+ * to it (404 when they may not see it), check the transition table, then change status + claim
+ * slots + event in one transaction. (New wishes: WishSubmissions; reads: WishQueries.)
  */
 @Injectable()
 export class WishService {
@@ -74,184 +46,17 @@ export class WishService {
 
   constructor(
     private readonly wishes: WishRepository,
-    private readonly limits: WishLimits,
-    private readonly access: AccessService,
+    private readonly reads: WishReadRepository,
+    private readonly relations: WishRelations,
     private readonly registrations: RegistrationsService,
     private readonly regions: RegionsService,
     private readonly content: ContentGuard,
     private readonly photos: UploadsService,
-    private readonly cipher: FieldCipher,
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
   ) {}
-
-  // ── Submission ─────────────────────────────────────────────────────────────
-
-  /** A resident posts a wish. The same Idempotency-Key from the same user returns the first wish. */
-  async submit(principal: Principal, body: SubmitWishBody, idempotencyKey?: string): Promise<{ wish: WishView; replayed: boolean }> {
-    if (idempotencyKey) {
-      const earlier = await this.wishes.findByIdempotencyKey(principal.id, idempotencyKey);
-      if (earlier) return { wish: await this.viewFor(principal, earlier), replayed: true };
-    }
-    const community = await this.regions.requireCommunity(body.communityId);
-    this.assertCostWithinCap(body.estimatedCost);
-    await this.limits.assertResidentMaySubmit(principal.id);
-    const photoIds = body.photoIds ?? [];
-    await this.photos.assertAttachable(principal.id, photoIds, { role: 'wish' });
-    // Before anything is stored: risky text is refused (422), text that needs a person waits for review.
-    const screening = await this.content.screenUserText(principal.id, { title: body.title, content: body.description, scene: 'forum' });
-
-    const now = this.clock.now();
-    try {
-      const id = await this.tx.run(async (m) => {
-        const profile = await m.getRepository(User).findOne({ where: { id: principal.id }, select: { id: true, name: true, phoneCipher: true, address: true } });
-        const wish = await this.wishes.insertWish(m, {
-          ...this.fields(body),
-          photoIds,
-          communityId: community.id,
-          regionPath: community.path,
-          residentId: principal.id,
-          residentName: profile?.name ?? '居民',
-          residentPhoneCipher: body.phone ? this.cipher.encrypt(body.phone) : (profile?.phoneCipher ?? null),
-          residentAddress: body.address ?? profile?.address ?? null,
-          createdBy: principal.id,
-          channel: 'mini_program',
-          idempotencyKey: idempotencyKey ?? null,
-          ...freshWishState(now),
-        });
-        await this.photos.attach(m, principal.id, photoIds, { wishId: wish.id, role: 'wish' }, now);
-        await this.recordSubmission(m, wish, { id: principal.id, kind: 'resident', role: 'resident' }, now, screening);
-        // Even an auto-approve community does not publish what the content check wants a person to read.
-        if (community.autoApprove && screening.verdict === 'pass') await this.publish(m, wish, { id: null, kind: 'system', role: 'system' }, 'auto_approve', now);
-        return wish.id;
-      });
-      const wish = await this.requireWish(id);
-      this.logger.log({ wishId: id, communityId: community.id, status: wish.status, actor: principal.id }, 'wish submitted');
-      return { wish: await this.viewFor(principal, wish), replayed: false };
-    } catch (error) {
-      // Two identical requests racing: the unique (created_by, idempotency_key) index lets one insert win.
-      if (idempotencyKey) {
-        const winner = await this.wishes.findByIdempotencyKey(principal.id, idempotencyKey);
-        if (winner) return { wish: await this.viewFor(principal, winner), replayed: true };
-      }
-      throw error;
-    }
-  }
-
-  /** The office enters a wish collected door to door (or by phone) for a resident. */
-  async submitOffline(principal: Principal, body: OfflineWishBody): Promise<WishView> {
-    const community = await this.regions.requireCommunity(body.communityId);
-    const adminRole = await this.adminRoleFor(principal, community.path);
-    if (!adminRole) throw WishErrors.WISH_NOT_FOUND.error('社区不在你的管辖范围内');
-    this.assertCostWithinCap(body.estimatedCost);
-    // Written down by the office, so the local list only; a hit is refused, never published.
-    const screening = this.content.screenLocally(body.title, body.description);
-    const now = this.clock.now();
-    const actor = { id: principal.id, kind: 'admin' as const, role: adminRole };
-    const id = await this.tx.run(async (m) => {
-      const wish = await this.wishes.insertWish(m, {
-        ...this.fields(body),
-        photoIds: [],
-        communityId: community.id,
-        regionPath: community.path,
-        residentId: null,
-        residentName: body.resident.name,
-        residentPhoneCipher: this.cipher.encrypt(body.resident.phone),
-        residentAddress: body.resident.address,
-        createdBy: principal.id,
-        channel: body.channel ?? 'offline',
-        idempotencyKey: null,
-        ...freshWishState(now),
-      });
-      await this.recordSubmission(m, wish, actor, now, screening);
-      if (body.publish ?? true) await this.publish(m, wish, actor, 'approve', now);
-      await this.audit.record(m, { actor, action: 'wish.offline_entry', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath }, detail: { channel: wish.channel } });
-      return wish.id;
-    });
-    this.logger.log({ wishId: id, communityId: community.id, actor: principal.id }, 'offline wish entered');
-    return this.viewFor(principal, await this.requireWish(id));
-  }
-
-  // ── Reading ────────────────────────────────────────────────────────────────
-
-  async get(principal: Principal, id: number): Promise<WishView> {
-    const wish = await this.requireWish(id);
-    const relation = await this.relationTo(principal, wish);
-    if (!this.canSee(relation, wish)) throw WishErrors.WISH_NOT_FOUND.error();
-    const rights = this.rights(relation, wish);
-    // Who looked at a resident's phone is audited (PIPL), whether an office or the member holding the claim.
-    if (rights.contact && rights.contact.phone) {
-      const actor = { id: principal.id, role: relation.admin ? (relation.adminRole ?? 'community_admin') : 'member' };
-      await this.audit.record(null, { actor, action: 'wish.view_contact', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath } });
-    }
-    return toWishView(wish, rights, await this.visiblePhotos(principal, [wish], relation.admin));
-  }
-
-  /**
-   * How the caller stands to a wish, for the photos attached to it: the same rules as reading the
-   * wish; offices in scope also see photos the content check has not passed. (Registered with media.)
-   */
-  async photoViewer(principal: Principal, wishId: number): Promise<WishPhotoViewer> {
-    const wish = await this.wishes.findById(wishId);
-    if (!wish) return { see: false, moderate: false };
-    const relation = await this.relationTo(principal, wish);
-    return { see: this.canSee(relation, wish), moderate: relation.admin };
-  }
-
-  async events(principal: Principal, id: number): Promise<WishEventView[]> {
-    const wish = await this.requireWish(id);
-    const relation = await this.relationTo(principal, wish);
-    if (!this.canSee(relation, wish)) throw WishErrors.WISH_NOT_FOUND.error();
-    return (await this.wishes.events(id)).map((event) => toEventView(event, relation.admin));
-  }
-
-  async mine(principal: Principal, query: StatusPageQuery): Promise<Page<WishView>> {
-    const rows = await this.wishes.list({ residentId: principal.id, statuses: query.status ? [query.status] : undefined, cursor: query.cursor, limit: query.limit });
-    return this.page(principal, rows, query.limit, { contact: false, claimer: true });
-  }
-
-  async claims(principal: Principal, query: StatusPageQuery): Promise<Page<WishView>> {
-    const rows = await this.wishes.list({ claimerId: principal.id, statuses: query.status ? [query.status] : undefined, cursor: query.cursor, limit: query.limit });
-    return this.page(principal, rows, query.limit, { contact: false, claimer: true });
-  }
-
-  /**
-   * The wish wall. Members see the communities where they are registered (open wishes by default);
-   * offices see their whole subtree in any status. Names are masked and no contact is shown.
-   */
-  async wall(principal: Principal, query: WishListQuery): Promise<Page<WishView>> {
-    const adminPaths = await this.access.adminRegionPaths(principal);
-    if (adminPaths.length > 0) {
-      if (query.communityId) {
-        const path = await this.access.pathOf(query.communityId);
-        if (!path || !adminPaths.some((scope) => path.startsWith(scope))) return { items: [], nextCursor: null };
-      }
-      const rows = await this.wishes.list({
-        pathPrefixes: query.communityId ? undefined : adminPaths,
-        communityIds: query.communityId ? [query.communityId] : undefined,
-        statuses: query.status ? [query.status] : undefined,
-        category: query.category,
-        cursor: query.cursor,
-        limit: query.limit,
-      });
-      return this.page(principal, rows, query.limit, { contact: false, claimer: true }, true);
-    }
-    if (!hasRole(principal, 'member')) throw WishErrors.MEMBER_NOT_REGISTERED.error();
-    const registered = await this.registrations.approvedCommunityIds(principal.id);
-    if (query.communityId && !registered.includes(query.communityId)) throw WishErrors.MEMBER_NOT_REGISTERED.error();
-    const status = query.status ?? 'open';
-    if (!VISIBLE_TO_MEMBERS.includes(status)) return { items: [], nextCursor: null };
-    const rows = await this.wishes.list({
-      communityIds: query.communityId ? [query.communityId] : registered,
-      statuses: [status],
-      category: query.category,
-      cursor: query.cursor,
-      limit: query.limit,
-    });
-    return this.page(principal, rows, query.limit, { contact: false, claimer: false });
-  }
 
   // ── Resident actions ───────────────────────────────────────────────────────
 
@@ -414,7 +219,9 @@ export class WishService {
     // so a transaction never waits for a second pooled connection. The conditional update below
     // re-checks the status the decision was based on.
     const wish = await this.requireWish(id);
-    const relation = await this.relationTo(principal, wish);
+    // Read once: the answer after the write is built for the same caller.
+    const registeredIn = await this.relations.memberCommunities(principal);
+    const relation = await this.relations.relationTo(principal, wish, registeredIn);
     const actor = this.actorFor(principal, relation, wish, action, as);
     const check = checkTransition(action, wish.status, as, options.reason);
     if (!check.ok) {
@@ -458,11 +265,11 @@ export class WishService {
       }
     });
     this.logger.log({ wishId: id, action, from: wish.status, to: check.to, actor: principal.id, as }, 'wish transition');
-    return this.viewFor(principal, await this.requireWish(id));
+    return this.relations.view(principal, await this.requireWish(id), registeredIn);
   }
 
   /** Who the caller acts as for this action, or 404 when they may not act on this wish at all. */
-  private actorFor(principal: Principal, relation: Relation, wish: Wish, action: WishAction, as: Actor): { id: number; kind: Actor; role: string } {
+  private actorFor(principal: Principal, relation: Relation, wish: WishRecord, action: WishAction, as: Actor): { id: number; kind: Actor; role: string } {
     switch (as) {
       case 'resident':
         if (!relation.resident) throw WishErrors.WISH_NOT_FOUND.error();
@@ -492,104 +299,15 @@ export class WishService {
 
   // ── Helpers ────────────────────────────────────────────────────────────────
 
-  private async recordSubmission(m: EntityManager, wish: Wish, actor: { id: number | null; kind: Actor; role: string }, now: Date, screening: ContentDecision): Promise<void> {
-    await this.wishes.insertEvent(m, {
-      wishId: wish.id,
-      communityId: wish.communityId,
-      action: 'submit',
-      fromStatus: null,
-      toStatus: 'pending_review',
-      actorId: actor.id,
-      actorKind: actor.kind,
-      actorRole: actor.role,
-      reason: null,
-      detail: { channel: wish.channel, ...contentCheckDetail(screening) },
-      at: now,
-    });
-  }
-
-  /** pending_review → open right after submission (auto-approve community, or an office's own entry). */
-  private async publish(m: EntityManager, wish: Wish, actor: { id: number | null; kind: Actor; role: string }, action: 'approve' | 'auto_approve', now: Date): Promise<void> {
-    const result = await this.wishes.applyTransition(m, { wish, action, to: 'open', actor, set: { reviewedAt: now }, now });
-    if (!result.ok) throw new Error(`could not publish freshly inserted wish ${wish.id}`);
-  }
-
-  private fields(body: Pick<SubmitWishBody, 'title' | 'description' | 'category' | 'kind' | 'estimatedCost' | 'expectedBy'>): Partial<Wish> {
-    return {
-      title: body.title,
-      description: body.description,
-      category: body.category,
-      kind: body.kind,
-      estimatedCost: body.estimatedCost ?? null,
-      expectedBy: body.expectedBy ?? null,
-    };
-  }
-
-
-  private assertCostWithinCap(cost?: number): void {
-    if (cost !== undefined && cost > this.config.wishes.costCapYuan) {
-      throw WishErrors.WISH_COST_OVER_CAP.error(`预计费用不能超过 ${this.config.wishes.costCapYuan} 元`);
-    }
-  }
-
-  private async requireWish(id: number): Promise<Wish> {
-    const wish = await this.wishes.findById(id);
+  private async requireWish(id: number): Promise<WishRecord> {
+    const wish = await this.reads.findById(id);
     if (!wish) throw WishErrors.WISH_NOT_FOUND.error();
     return wish;
-  }
-
-  private async adminRoleFor(principal: Principal, path: string): Promise<string | undefined> {
-    for (const claim of [...claimsOf(principal, 'community_admin'), ...claimsOf(principal, 'region_admin')]) {
-      const scope = claim.regionId ? await this.access.pathOf(claim.regionId) : undefined;
-      if (scope && path.startsWith(scope)) return claim.role;
-    }
-    return undefined;
-  }
-
-  private async relationTo(principal: Principal, wish: Wish): Promise<Relation> {
-    const adminRole = await this.adminRoleFor(principal, wish.regionPath);
-    const registeredMember =
-      hasRole(principal, 'member') && (await this.registrations.approvedCommunityIds(principal.id)).includes(wish.communityId);
-    return {
-      resident: wish.residentId === principal.id,
-      claimer: wish.claimerId === principal.id,
-      registeredMember,
-      admin: adminRole !== undefined,
-      unitAdmin: wish.claimerUnitId !== null && this.access.adminUnitIds(principal).includes(wish.claimerUnitId),
-      adminRole,
-    };
-  }
-
-  private canSee(relation: Relation, wish: Wish): boolean {
-    return relation.resident || relation.claimer || relation.admin || relation.unitAdmin || (relation.registeredMember && VISIBLE_TO_MEMBERS.includes(wish.status));
-  }
-
-  private rights(relation: Relation, wish: Wish): WishViewerRights {
-    const contact = relation.admin || (relation.claimer && CLAIM_HELD.includes(wish.status));
-    return {
-      contact: contact ? { phone: this.cipher.decryptNullable(wish.residentPhoneCipher) } : false,
-      claimer: relation.resident || relation.claimer || relation.admin || relation.unitAdmin,
-    };
-  }
-
-  private async viewFor(principal: Principal, wish: Wish): Promise<WishView> {
-    const relation = await this.relationTo(principal, wish);
-    return toWishView(wish, this.rights(relation, wish), await this.visiblePhotos(principal, [wish], relation.admin));
-  }
-
-  /** `moderator`: an office in scope of every row, which also sees photos the content check has not passed. */
-  private async page(principal: Principal, rows: Wish[], limit: number, rights: WishViewerRights, moderator = false): Promise<Page<WishView>> {
-    const visible = await this.visiblePhotos(principal, rows, moderator);
-    return toPage(rows, limit, (w) => ({ at: w.createdAt, id: w.id }), (w) => toWishView(w, rights, visible));
-  }
-
-  private visiblePhotos(principal: Principal, wishes: Wish[], moderator: boolean): Promise<Set<string>> {
-    return this.photos.visibleIds(principal.id, wishes.flatMap((w) => [...w.photoIds, ...w.fulfilmentPhotoIds]), moderator);
   }
 }
 
 /** What the submit/edit event records about a content check that asked for a person's review. */
-function contentCheckDetail(screening: ContentDecision): Record<string, unknown> {
+export function contentCheckDetail(screening: ContentDecision): Record<string, unknown> {
   if (screening.verdict !== 'review') return {};
   return { contentCheck: { verdict: screening.verdict, by: screening.by, ...(screening.label ? { label: screening.label } : {}), ...(screening.reason ? { reason: screening.reason } : {}) } };
 }

@@ -7,6 +7,8 @@ import { ParseIdPipe } from '../common/http/parse-id.pipe';
 import { RateLimit } from '../common/throttling/rate-limit.decorator';
 import { ConfirmBody, EditWishBody, FulfilBody, OptionalReasonBody, ReasonBody, StatusPageQuery, SubmitWishBody, WishListQuery } from './dto/wish.dto';
 import { WishEventView, WishPage, WishView } from './dto/wish.view';
+import { WishQueries } from './wish-queries.service';
+import { WishSubmissions } from './wish-submissions.service';
 import { WishService } from './wish.service';
 import { WishErrors } from './wish.errors';
 
@@ -16,7 +18,11 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 @Controller('wishes')
 @Authenticated()
 export class WishesController {
-  constructor(private readonly wishes: WishService) {}
+  constructor(
+    private readonly wishes: WishService,
+    private readonly queries: WishQueries,
+    private readonly submissions: WishSubmissions,
+  ) {}
 
   @Post()
   @RequireRoles('resident')
@@ -35,7 +41,7 @@ export class WishesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WishView> {
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw WishErrors.IDEMPOTENCY_KEY_INVALID.error();
-    const { wish, replayed } = await this.wishes.submit(user, body, key);
+    const { wish, replayed } = await this.submissions.submit(user, body, key);
     if (replayed) void reply.header('Idempotent-Replayed', 'true');
     return wish;
   }
@@ -44,7 +50,7 @@ export class WishesController {
   @ApiOperation({ summary: 'My wishes (resident), newest first' })
   @ApiOkResponse({ type: WishPage })
   mine(@CurrentUser() user: Principal, @Query() query: StatusPageQuery): Promise<WishPage> {
-    return this.wishes.mine(user, query);
+    return this.queries.mine(user, query);
   }
 
   @Get()
@@ -52,21 +58,21 @@ export class WishesController {
   @ApiOperation({ summary: 'The wish wall: members see their registered communities (open by default), offices their subtree. Names masked, no contact.' })
   @ApiOkResponse({ type: WishPage })
   wall(@CurrentUser() user: Principal, @Query() query: WishListQuery): Promise<WishPage> {
-    return this.wishes.wall(user, query);
+    return this.queries.wall(user, query);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Wish detail; contact only for the member holding the claim and offices in scope' })
   @ApiOkResponse({ type: WishView })
   get(@CurrentUser() user: Principal, @Param('id', ParseIdPipe) id: number): Promise<WishView> {
-    return this.wishes.get(user, id);
+    return this.queries.get(user, id);
   }
 
   @Get(':id/events')
   @ApiOperation({ summary: 'Timeline of the wish' })
   @ApiOkResponse({ type: [WishEventView] })
   events(@CurrentUser() user: Principal, @Param('id', ParseIdPipe) id: number): Promise<WishEventView[]> {
-    return this.wishes.events(user, id);
+    return this.queries.events(user, id);
   }
 
   @Patch(':id')
@@ -132,12 +138,12 @@ export class WishesController {
 @Controller('members/me')
 @RequireRoles('member')
 export class MemberClaimsController {
-  constructor(private readonly wishes: WishService) {}
+  constructor(private readonly queries: WishQueries) {}
 
   @Get('claims')
   @ApiOperation({ summary: 'Wishes I claimed (any status), newest first' })
   @ApiOkResponse({ type: WishPage })
   claims(@CurrentUser() user: Principal, @Query() query: StatusPageQuery): Promise<WishPage> {
-    return this.wishes.claims(user, query);
+    return this.queries.claims(user, query);
   }
 }

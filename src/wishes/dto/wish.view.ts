@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { maskName } from '../../common/masking';
 import { photoUrl } from '../../media/dto/upload.view';
-import { WISH_CATEGORIES, WISH_CHANNELS, WISH_KINDS, Wish, WishCategory, WishChannel, WishKind } from '../wish.entity';
+import type { WishCard } from '../wish-read.repository';
+import { WISH_CATEGORIES, WISH_CHANNELS, WISH_KINDS, WishCategory, WishChannel, WishKind } from '../wish.entity';
 import { WishEvent } from '../wish-event.entity';
 import { STATUS_LABEL, WISH_ACTIONS, WISH_STATUSES, WishAction, WishStatus } from '../wish-state';
 
@@ -66,21 +67,21 @@ export class WishEventView {
   @ApiProperty() at!: string;
 }
 
-/** What the viewer may see beyond the public fields. */
+/** What the viewer may see beyond the public fields; `contact` carries the resident's contact only when they may see it. */
 export interface WishViewerRights {
-  contact: { phone: string | null } | false;
+  contact: { phone: string | null; address: string | null } | false;
   claimer: boolean;
 }
 
-const iso = (date: Date | null) => (date ? date.toISOString() : undefined);
 /** Photos in their stored order, leaving out those the viewer may not see (not yet passed by the content check). */
 const photos = (ids: string[], visible: ReadonlySet<string>) => ids.filter((id) => visible.has(id)).map((id) => ({ id, url: photoUrl(id) }));
 
 /**
  * Entities never leave the service: this is the one place a wish becomes an answer, and where
  * masking happens. `visiblePhotos` are the photo ids this viewer may see (UploadsService.visibleIds).
+ * Optional fields are set only when they have a value (absent, not null, in the JSON).
  */
-export function toWishView(wish: Wish, rights: WishViewerRights, visiblePhotos: ReadonlySet<string>): WishView {
+export function toWishView(wish: WishCard, rights: WishViewerRights, visiblePhotos: ReadonlySet<string>): WishView {
   const view: WishView = {
     id: wish.id,
     title: wish.title,
@@ -91,32 +92,25 @@ export function toWishView(wish: Wish, rights: WishViewerRights, visiblePhotos: 
     statusLabel: STATUS_LABEL[wish.status],
     channel: wish.channel,
     communityId: wish.communityId,
-    communityName: wish.community?.name ?? '',
+    communityName: wish.communityName,
     residentName: maskName(wish.residentName),
     photos: photos(wish.photoIds, visiblePhotos),
     createdAt: wish.createdAt.toISOString(),
   };
   if (wish.estimatedCost !== null) view.estimatedCost = wish.estimatedCost;
   if (wish.expectedBy) view.expectedBy = wish.expectedBy;
-  Object.assign(
-    view,
-    Object.fromEntries(
-      Object.entries({
-        reviewedAt: iso(wish.reviewedAt),
-        claimedAt: iso(wish.claimedAt),
-        fulfilledAt: iso(wish.fulfilledAt),
-        completedAt: iso(wish.completedAt),
-        closedAt: iso(wish.closedAt),
-      }).filter(([, value]) => value !== undefined),
-    ),
-  );
+  if (wish.reviewedAt) view.reviewedAt = wish.reviewedAt.toISOString();
+  if (wish.claimedAt) view.claimedAt = wish.claimedAt.toISOString();
+  if (wish.fulfilledAt) view.fulfilledAt = wish.fulfilledAt.toISOString();
+  if (wish.completedAt) view.completedAt = wish.completedAt.toISOString();
+  if (wish.closedAt) view.closedAt = wish.closedAt.toISOString();
   if (wish.rating !== null) view.rating = wish.rating;
   if (wish.ratingComment) view.ratingComment = wish.ratingComment;
   if (wish.fulfilmentNote) view.fulfilmentNote = wish.fulfilmentNote;
   const evidence = photos(wish.fulfilmentPhotoIds, visiblePhotos);
   if (evidence.length > 0) view.fulfilmentPhotos = evidence;
-  if (rights.contact) view.contact = { name: wish.residentName, phone: rights.contact.phone, address: wish.residentAddress };
-  if (rights.claimer && wish.claimerId) view.claimer = { id: wish.claimerId, name: wish.claimer?.name ?? null };
+  if (rights.contact) view.contact = { name: wish.residentName, phone: rights.contact.phone, address: rights.contact.address };
+  if (rights.claimer && wish.claimerId) view.claimer = { id: wish.claimerId, name: wish.claimerName };
   return view;
 }
 

@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, ObjectLiteral } from 'typeorm';
+import { decodeCursor } from '../common/pagination';
+import { rawQuery } from './raw-sql';
+import type { WishStatus } from './wish-state';
+import { WishEvent } from './wish-event.entity';
+import type { Wish } from './wish.entity';
+
+/** What a wish view shows (dto/wish.view.ts): the public columns, with the community's and the claimer's names. */
+export type WishCard = Pick<
+  Wish,
+  | 'id' | 'title' | 'description' | 'category' | 'kind' | 'status' | 'channel' | 'communityId' | 'residentName'
+  | 'estimatedCost' | 'expectedBy' | 'photoIds' | 'fulfilmentPhotoIds' | 'fulfilmentNote' | 'rating' | 'ratingComment' | 'claimerId'
+  | 'createdAt' | 'reviewedAt' | 'claimedAt' | 'fulfilledAt' | 'completedAt' | 'closedAt'
+> & { communityName: string; claimerName: string | null };
+
+/** One wish as the use cases read it: the card plus what decides who may see and do what, and the resident's contact. */
+export type WishRecord = WishCard &
+  Pick<Wish, 'regionPath' | 'residentId' | 'createdBy' | 'claimerUnitId' | 'residentPhoneCipher' | 'residentAddress'>;
+
+export interface ListFilter {
+  communityIds?: number[];
+  pathPrefixes?: string[];
+  residentId?: number;
+  claimerId?: number;
+  statuses?: WishStatus[];
+  category?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/*
+ * Why raw SQL here: these reads run on every wall, "mine", detail, claim and submit request, and
+ * TypeORM's query building and entity hydration were the largest share of the service's CPU on
+ * those paths (~24 % of its busy time under `npm run bench`, issue #7). The SQL is the one the query
+ * builder produced, with only the columns a view needs, mapped by hand; it runs on SQLite and MySQL alike.
+ */
+const CARD_COLUMNS = `w.id, w.title, w.description, w.category, w.kind, w.status, w.channel, w.community_id AS communityId,
+  community.name AS communityName, w.resident_name AS residentName, w.estimated_cost AS estimatedCost, w.expected_by AS expectedBy,
+  w.photo_ids AS photoIds, w.fulfilment_photo_ids AS fulfilmentPhotoIds, w.fulfilment_note AS fulfilmentNote, w.rating,
+  w.rating_comment AS ratingComment, w.claimer_id AS claimerId, claimer.name AS claimerName, w.created_at AS createdAt,
+  w.reviewed_at AS reviewedAt, w.claimed_at AS claimedAt, w.fulfilled_at AS fulfilledAt, w.completed_at AS completedAt,
+  w.closed_at AS closedAt`;
+const RECORD_COLUMNS = `${CARD_COLUMNS}, w.region_path AS regionPath, w.resident_id AS residentId, w.created_by AS createdBy,
+  w.claimer_unit_id AS claimerUnitId, w.resident_phone_cipher AS residentPhoneCipher, w.resident_address AS residentAddress`;
+const WITH_NAMES = 'FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id';
+
+/** The read side of wishes: the hot-path reads as raw SQL (see above), and the timeline. */
+@Injectable()
+export class WishReadRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findById(id: number): Promise<WishRecord | null> {
+    const [row] = await this.query(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.id = :id`, { id });
+    return row ? toRecord(row) : null;
+  }
+
+  async findByIdempotencyKey(createdBy: number, key: string): Promise<WishRecord | null> {
+    const [row] = await this.query(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.created_by = :createdBy AND w.idempotency_key = :key`, { createdBy, key });
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Keyset page of wishes, newest first; `limit + 1` rows so the caller knows whether more exist.
+   * The wall (one community) and "mine" are read in index order (idx_wish_wall, idx_wish_resident),
+   * with no sort: test/hot-path-explain.e2e-spec.ts checks the plans.
+   */
+  async list(filter: ListFilter): Promise<WishCard[]> {
+    const where: string[] = [];
+    const params: ObjectLiteral = {};
+    const add = (condition: string, values: ObjectLiteral = {}) => {
+      where.push(condition);
+      Object.assign(params, values);
+    };
+    if (filter.communityIds) add('w.community_id IN (:...communityIds)', { communityIds: filter.communityIds.length ? filter.communityIds : [0] });
+    if (filter.pathPrefixes) {
+      const prefixes = filter.pathPrefixes;
+      const values = Object.fromEntries(prefixes.map((prefix, i) => [`prefix${i}`, `${prefix}%`]));
+      add(prefixes.length ? `(${prefixes.map((_, i) => `w.region_path LIKE :prefix${i}`).join(' OR ')})` : '1 = 0', values);
+    }
+    if (filter.residentId !== undefined) add('w.resident_id = :residentId', { residentId: filter.residentId });
+    if (filter.claimerId !== undefined) add('w.claimer_id = :claimerId', { claimerId: filter.claimerId });
+    if (filter.statuses) add('w.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.category) add('w.category = :category', { category: filter.category });
+    const cursor = decodeCursor(filter.cursor);
+    if (cursor) add('(w.created_at < :at OR (w.created_at = :at AND w.id < :cursorId))', { at: cursor.at, cursorId: cursor.id });
+    const sql = `SELECT ${CARD_COLUMNS} ${WITH_NAMES} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY w.created_at DESC, w.id DESC LIMIT ${Math.trunc(filter.limit) + 1}`;
+    return (await this.query(sql, params)).map(toCard);
+  }
+
+  /** Not a hot path: the timeline is read when someone opens it. */
+  async events(wishId: number): Promise<WishEvent[]> {
+    return this.dataSource.manager.find(WishEvent, { where: { wishId }, order: { at: 'ASC', id: 'ASC' } });
+  }
+
+  private query(sql: string, params: ObjectLiteral): Promise<Row[]> {
+    return rawQuery(this.dataSource.manager, sql, params);
+  }
+}
+
+type Row = Record<string, unknown>;
+
+/** Datetimes come back as Date objects from MySQL and as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text from SQLite. */
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+}
+
+/** simple-json columns are JSON text on both databases. */
+const toIds = (value: unknown): string[] => (typeof value === 'string' ? JSON.parse(value) : (value as string[]));
+
+function toCard(row: Row): WishCard {
+  return {
+    id: row.id as number,
+    title: row.title as string,
+    description: row.description as string,
+    category: row.category as WishCard['category'],
+    kind: row.kind as WishCard['kind'],
+    status: row.status as WishStatus,
+    channel: row.channel as WishCard['channel'],
+    communityId: row.communityId as number,
+    communityName: (row.communityName as string | null) ?? '',
+    residentName: row.residentName as string,
+    estimatedCost: row.estimatedCost as number | null,
+    expectedBy: row.expectedBy as string | null,
+    photoIds: toIds(row.photoIds),
+    fulfilmentPhotoIds: toIds(row.fulfilmentPhotoIds),
+    fulfilmentNote: row.fulfilmentNote as string | null,
+    rating: row.rating as number | null,
+    ratingComment: row.ratingComment as string | null,
+    claimerId: row.claimerId as number | null,
+    claimerName: (row.claimerName as string | null) ?? null,
+    createdAt: toDate(row.createdAt)!,
+    reviewedAt: toDate(row.reviewedAt),
+    claimedAt: toDate(row.claimedAt),
+    fulfilledAt: toDate(row.fulfilledAt),
+    completedAt: toDate(row.completedAt),
+    closedAt: toDate(row.closedAt),
+  };
+}
+
+function toRecord(row: Row): WishRecord {
+  return {
+    ...toCard(row),
+    regionPath: row.regionPath as string,
+    residentId: row.residentId as number | null,
+    createdBy: row.createdBy as number,
+    claimerUnitId: row.claimerUnitId as number | null,
+    residentPhoneCipher: row.residentPhoneCipher as string | null,
+    residentAddress: row.residentAddress as string | null,
+  };
+}
