@@ -3,7 +3,8 @@ import { createPool, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from
 
 /**
  * The benchmark's yardstick: Fastify + mysql2 running, for each scenario, the same SQL the service
- * sends (captured from MariaDB's general log for one request of each kind, November 2026), with no
+ * sends (captured from MariaDB's general log for one request of each kind, November 2026, and kept in
+ * step with the service's SQL since: the wish reads of WishReadRepository, issue #7), with no
  * Nest, no TypeORM, no validation, no auth and no view mapping. The caller's user id comes in the
  * `x-bench-user` header instead of a JWT. What it answers is the rows as JSON; its throughput is the
  * practical limit of this machine and database for that SQL.
@@ -25,15 +26,22 @@ const pool: Pool = createPool({
 });
 const claimLimit = Number(env.CLAIM_LIMIT ?? 100);
 
-/** TypeORM's `withNames`: the wish row with its community's and claimer's names. */
-const WISH_WITH_NAMES = `SELECT w.*, community.id AS community_id_, community.name AS community_name, claimer.id AS claimer_id_, claimer.name AS claimer_name
-  FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id`;
+/** WishReadRepository's columns (a view's, then a record's: the card plus access and contact) with the community's and claimer's names. */
+const CARD_COLUMNS = `w.id, w.title, w.description, w.category, w.kind, w.status, w.channel, w.community_id AS communityId,
+  community.name AS communityName, w.resident_name AS residentName, w.estimated_cost AS estimatedCost, w.expected_by AS expectedBy,
+  w.photo_ids AS photoIds, w.fulfilment_photo_ids AS fulfilmentPhotoIds, w.fulfilment_note AS fulfilmentNote, w.rating,
+  w.rating_comment AS ratingComment, w.claimer_id AS claimerId, claimer.name AS claimerName, w.created_at AS createdAt,
+  w.reviewed_at AS reviewedAt, w.claimed_at AS claimedAt, w.fulfilled_at AS fulfilledAt, w.completed_at AS completedAt,
+  w.closed_at AS closedAt`;
+const RECORD_COLUMNS = `${CARD_COLUMNS}, w.region_path AS regionPath, w.resident_id AS residentId, w.created_by AS createdBy,
+  w.claimer_unit_id AS claimerUnitId, w.resident_phone_cipher AS residentPhoneCipher, w.resident_address AS residentAddress`;
+const WITH_NAMES = 'FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id';
 const APPROVED_COMMUNITIES = "SELECT community_id, id FROM member_registration WHERE user_id = ? AND status = 'approved'";
 const ACTIVE = ['pending_review', 'open', 'claimed', 'fulfilled'];
 
 const rows = async (sql: string, params: unknown[] = [], db: Pool | PoolConnection = pool) => (await db.query<RowDataPacket[]>(sql, params))[0];
 const userOf = (request: FastifyRequest) => Number(request.headers['x-bench-user']);
-const findById = async (id: number, db: Pool | PoolConnection = pool) => (await rows(`${WISH_WITH_NAMES} WHERE w.id = ?`, [id], db))[0];
+const findById = async (id: number, db: Pool | PoolConnection = pool) => (await rows(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.id = ?`, [id], db))[0];
 
 /** Regions never move; the service caches their paths (AccessService) and looks communities up per submit. */
 async function main(): Promise<void> {
@@ -42,13 +50,13 @@ async function main(): Promise<void> {
   // (1) Wall: approvedCommunityIds, then WishRepository.list (keyset page, limit + 1 rows).
   app.get('/api/v1/wishes', async (request) => {
     const communities = (await rows(APPROVED_COMMUNITIES, [userOf(request)])).map((r) => r.community_id as number);
-    const page = await rows(`${WISH_WITH_NAMES} WHERE w.community_id IN (?) AND w.status IN ('open') ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [communities.length ? communities : [0]]);
+    const page = await rows(`SELECT ${CARD_COLUMNS} ${WITH_NAMES} WHERE w.community_id IN (?) AND w.status IN ('open') ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [communities.length ? communities : [0]]);
     return { items: page.slice(0, 20), more: page.length > 20 };
   });
 
   // (2) Mine: WishRepository.list by resident.
   app.get('/api/v1/wishes/mine', async (request) => {
-    const page = await rows(`${WISH_WITH_NAMES} WHERE w.resident_id = ? ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [userOf(request)]);
+    const page = await rows(`SELECT ${CARD_COLUMNS} ${WITH_NAMES} WHERE w.resident_id = ? ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [userOf(request)]);
     return { items: page.slice(0, 20), more: page.length > 20 };
   });
 
@@ -57,14 +65,14 @@ async function main(): Promise<void> {
     const wish = await findById(Number(request.params.id));
     if (!wish) return reply.code(404).send({ code: 'WISH_NOT_FOUND' });
     const communities = (await rows(APPROVED_COMMUNITIES, [userOf(request)])).map((r) => r.community_id as number);
-    if (!communities.includes(wish.community_id) || wish.status === 'pending_review') return reply.code(404).send({ code: 'WISH_NOT_FOUND' });
+    if (!communities.includes(wish.communityId) || wish.status === 'pending_review') return reply.code(404).send({ code: 'WISH_NOT_FOUND' });
     return wish;
   });
 
   // (4) Claim: findById, approvedCommunityIds, approvedRegistration, ensureClaimLoad (exists, insert
   // ignore when missing), then one transaction: conditional UPDATE wish, checked slot UPDATE,
-  // INSERT wish_event, the notifier's wish read, INSERT dashboard_rollup_queue; afterwards findById
-  // and approvedCommunityIds again for the view. A lost race re-reads the status under a share lock.
+  // INSERT wish_event, the notifier's reads and notification row, INSERT dashboard_rollup_queue;
+  // afterwards findById for the view. A lost race re-reads the status under a share lock.
   app.post<{ Params: { id: string } }>('/api/v1/wishes/:id/claim', async (request, reply) => claim(Number(request.params.id), userOf(request), reply));
 
   // (5) Submit: findByIdempotencyKey, the community, the two limit counts, then one transaction:
@@ -102,9 +110,9 @@ async function claim(id: number, userId: number, reply: FastifyReply) {
   if (!wish) return reply.code(404).send({ code: 'WISH_NOT_FOUND' });
   await rows(APPROVED_COMMUNITIES, [userId]);
   if (wish.status !== 'open') return reply.code(409).send({ code: 'WISH_ALREADY_CLAIMED' });
-  const [registration] = await rows("SELECT * FROM member_registration WHERE user_id = ? AND community_id = ? AND status = 'approved' LIMIT 1", [userId, wish.community_id]);
+  const [registration] = await rows("SELECT * FROM member_registration WHERE user_id = ? AND community_id = ? AND status = 'approved' LIMIT 1", [userId, wish.communityId]);
   if (!registration) return reply.code(403).send({ code: 'MEMBER_NOT_REGISTERED' });
-  const [exists] = await rows('SELECT 1 AS row_exists FROM (SELECT 1 AS dummy_column) dummy_table WHERE EXISTS (SELECT 1 FROM member_claim_load WHERE user_id = ?) LIMIT 1', [userId]);
+  const [exists] = await rows('SELECT 1 AS found FROM member_claim_load WHERE user_id = ?', [userId]);
   if (!exists) await pool.query('INSERT IGNORE INTO member_claim_load (user_id, active_claims) VALUES (?, 0)', [userId]);
 
   const now = new Date();
@@ -121,7 +129,7 @@ async function claim(id: number, userId: number, reply: FastifyReply) {
     if (!slot.affectedRows) return 'limit' as const;
     const event = await rows(
       "INSERT INTO wish_event (id, wish_id, community_id, action, from_status, to_status, actor_id, actor_kind, actor_role, reason, detail, at) VALUES (DEFAULT, ?, ?, 'claim', 'open', 'claimed', ?, 'member', 'member', NULL, NULL, ?) RETURNING id",
-      [id, wish.community_id, userId, now],
+      [id, wish.communityId, userId, now],
       db,
     );
     await notify(db, id, 'wish_claimed', '心愿已被认领', (title, member) => `你的心愿「${title}」已由党员${member}认领，对方会尽快与你联系。`);
@@ -130,9 +138,7 @@ async function claim(id: number, userId: number, reply: FastifyReply) {
   });
   if (outcome === 'lost') return reply.code(409).send({ code: 'WISH_ALREADY_CLAIMED' });
   if (outcome === 'limit') return reply.code(409).send({ code: 'CLAIM_LIMIT_REACHED' });
-  const view = await findById(id);
-  await rows(APPROVED_COMMUNITIES, [userId]);
-  return view;
+  return findById(id);
 }
 
 interface SubmitBody {
@@ -144,12 +150,12 @@ interface SubmitBody {
 }
 
 async function submit(userId: number, key: string, body: SubmitBody, reply: FastifyReply) {
-  const [earlier] = await rows(`${WISH_WITH_NAMES} WHERE w.created_by = ? AND w.idempotency_key = ?`, [userId, key]);
+  const [earlier] = await rows(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.created_by = ? AND w.idempotency_key = ?`, [userId, key]);
   if (earlier) return reply.header('Idempotent-Replayed', 'true').code(201).send(earlier);
   const [community] = await rows('SELECT * FROM region WHERE id = ? LIMIT 1', [body.communityId]);
   if (!community || community.level !== 'community') return reply.code(422).send({ code: 'REGION_NOT_A_COMMUNITY' });
-  await rows(`SELECT COUNT(1) AS cnt FROM wish WHERE resident_id = ? AND status IN (?)`, [userId, ACTIVE]);
-  await rows("SELECT COUNT(1) AS cnt FROM wish w WHERE w.created_by = ? AND w.channel = 'mini_program' AND w.created_at >= ?", [userId, new Date(Date.now() - 86_400_000)]);
+  await rows('SELECT COUNT(*) AS n FROM wish WHERE resident_id = ? AND status IN (?)', [userId, ACTIVE]);
+  await rows("SELECT COUNT(*) AS n FROM wish WHERE created_by = ? AND channel = 'mini_program' AND created_at >= ?", [userId, new Date(Date.now() - 86_400_000)]);
   const now = new Date();
   const id = await transaction(async (db) => {
     const [profile] = await rows('SELECT id, name, phone_cipher, address FROM app_user WHERE id = ? LIMIT 1', [userId], db);

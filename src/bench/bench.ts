@@ -39,6 +39,12 @@ const CLAIM_LIMIT = 100;
 const SERVICE_PORT = 3901;
 const BARE_PORT = 3902;
 const OPEN_PER_COMMUNITY = 25;
+/**
+ * The service runs as `npm run start:prod` starts it. The heap cap keeps V8 from letting garbage pile
+ * up to 300 MB+ under load before a full collection (the live heap is ~70 MB at rest); malloc arenas
+ * were never the issue (a few MB), so MALLOC_ARENA_MAX is not set.
+ */
+const SERVICE_NODE_FLAGS = ['--max-old-space-size=256'];
 
 type Target = 'service' | 'bare';
 type Request = ReturnType<Parameters<typeof load>[0]['next']>;
@@ -53,11 +59,13 @@ interface Scenario {
   /** Overrides --connections (the dashboard target is a latency: one office at a time). */
   connections?: number;
 }
+/** `cpuMsPerRequest`: CPU time the server process used during the measured run, per response; unlike req/s it hardly depends on what else loads the machine. */
+type Measured = LoadResult & { unexpected: number; cpuMsPerRequest: number };
 interface Row {
   scenario: string;
   connections: number;
-  service: LoadResult & { unexpected: number; peakRssMb: number };
-  bare: LoadResult & { unexpected: number };
+  service: Measured & { peakRssMb: number };
+  bare: Measured;
   ratio: { rps: number; p99: number };
   checks?: Record<string, unknown>;
 }
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
     const serviceLog = join(outDir, `service-${stamp}.log`);
     // --cpu-prof: V8 writes the service's profile to bench-results/ when it exits (summary: node dist/bench/cpu-profile.js FILE).
     const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', outDir] : [];
-    const service = spawn(process.execPath, [...profile, join(dist, 'main.js')], {
+    const service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, join(dist, 'main.js')], {
       env: {
         ...process.env,
         ...db,
@@ -207,30 +215,37 @@ async function main(): Promise<void> {
     const idleRssMb = rss.current();
     const results: Row[] = [];
     for (const scenario of scenarios) {
-      const measured: Partial<Record<Target, LoadResult & { unexpected: number }>> = {};
+      const measured: Partial<Record<Target, Measured>> = {};
       let peak = 0;
       let winners = 0;
       const claimsBefore = scenario.name === 'claim' ? await claimTotals(sql) : undefined;
       const clients = scenario.connections ?? connections;
       for (const target of ['service', 'bare'] as Target[]) {
         const url = `http://127.0.0.1:${target === 'service' ? SERVICE_PORT : BARE_PORT}`;
+        const pid = (target === 'service' ? service : bare).pid!;
         let result: LoadResult;
+        let cpuBefore: number;
         if (scenario.byAmount) {
           const warm = await load({ url, connections: clients, amount: clients * 10, next: await scenario.prepare(target, 'warmup', clients * 10) });
           winners += warm.statuses['200'] ?? 0;
           const amount = Math.max(clients * 10, Math.round(warm.rps * duration));
+          const next = await scenario.prepare(target, 'measure', amount);
           if (target === 'service') rss.start();
-          result = await load({ url, connections: clients, amount, next: await scenario.prepare(target, 'measure', amount) });
+          cpuBefore = cpuMs(pid);
+          result = await load({ url, connections: clients, amount, next });
         } else {
           await load({ url, connections: clients, duration: warmup, next: await scenario.prepare(target, 'warmup') });
+          const next = await scenario.prepare(target, 'measure');
           if (target === 'service') rss.start();
-          result = await load({ url, connections: clients, duration, next: await scenario.prepare(target, 'measure') });
+          cpuBefore = cpuMs(pid);
+          result = await load({ url, connections: clients, duration, next });
         }
+        const cpuMsPerRequest = (cpuMs(pid) - cpuBefore) / Math.max(1, result.requests);
         if (target === 'service') peak = rss.stop();
         if (scenario.byAmount) winners += result.statuses['200'] ?? 0;
         const unexpected = Object.entries(result.statuses).reduce((n, [status, count]) => n + (scenario.expected.includes(Number(status)) ? 0 : count), result.errors);
-        measured[target] = { ...result, unexpected };
-        log(`${scenario.name} ${target}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
+        measured[target] = { ...result, unexpected, cpuMsPerRequest };
+        log(`${scenario.name} ${target}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${cpuMsPerRequest.toFixed(2)} CPU ms/req, ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
       }
       const s = measured.service!;
       const b = measured.bare!;
@@ -414,6 +429,12 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** CPU time (user + system) a process has used so far, in ms: /proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Samples VmRSS of a process every 100 ms while a measured run lasts; VmHWM is its lifetime peak. */
 class RssSampler {
   private timer?: NodeJS.Timeout;
@@ -443,19 +464,20 @@ class RssSampler {
 
 function print(rows: Row[], { idleRssMb, peakRssMb }: { idleRssMb: number; peakRssMb: number }, options: { duration: number; warmup: number; connections: number }): void {
   const f = (n: number, d = 1) => n.toFixed(d);
-  const widths = [10, 8, 9, 9, 9, 6, 4, 12, 12];
+  const widths = [10, 8, 9, 9, 9, 6, 4, 8, 12, 12];
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' ');
   const out: string[] = [
     `\n${options.connections} connections (dashboard: 1), ${options.warmup} s warm-up, ${options.duration} s measured (claim: a fixed number of requests sized to about the same time)`,
-    line(['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'bad', 'RSS', 'ratio req/s', 'ratio p99']),
+    line(['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'bad', 'RSS', 'CPU ms', 'ratio req/s', 'ratio p99']),
   ];
   for (const row of rows) {
-    out.push(line([row.scenario, 'service', f(row.service.rps, 0), f(row.service.p50), f(row.service.p99), String(row.service.unexpected), f(row.service.peakRssMb, 0), f(row.ratio.rps, 2), f(row.ratio.p99, 2)]));
-    out.push(line(['', 'bare', f(row.bare.rps, 0), f(row.bare.p50), f(row.bare.p99), String(row.bare.unexpected), '', '', '']));
+    out.push(line([row.scenario, 'service', f(row.service.rps, 0), f(row.service.p50), f(row.service.p99), String(row.service.unexpected), f(row.service.peakRssMb, 0), f(row.service.cpuMsPerRequest, 2), f(row.ratio.rps, 2), f(row.ratio.p99, 2)]));
+    out.push(line(['', 'bare', f(row.bare.rps, 0), f(row.bare.p50), f(row.bare.p99), String(row.bare.unexpected), '', f(row.bare.cpuMsPerRequest, 2), '', '']));
     if (row.scenario === 'dashboard') out.push(`           dashboard p95: service ${f(row.service.p95)} ms, bare ${f(row.bare.p95)} ms`);
     if (row.checks) out.push(`           claim check (both targets, warm-up included): ${JSON.stringify(row.checks)}`);
   }
   out.push(`service RSS: ${f(idleRssMb, 0)} MB idle after start-up, peak ${f(peakRssMb, 0)} MB (VmHWM over the whole run; RSS column: peak VmRSS while that scenario was measured)`);
+  out.push('CPU ms: CPU time of that server process per response while measured (user + system; the database and the load generator not included)');
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
