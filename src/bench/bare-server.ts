@@ -36,7 +36,7 @@ const CARD_COLUMNS = `w.id, w.title, w.description, w.category, w.kind, w.status
 const RECORD_COLUMNS = `${CARD_COLUMNS}, w.region_path AS regionPath, w.resident_id AS residentId, w.created_by AS createdBy,
   w.claimer_unit_id AS claimerUnitId, w.resident_phone_cipher AS residentPhoneCipher, w.resident_address AS residentAddress`;
 const WITH_NAMES = 'FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id';
-const APPROVED_COMMUNITIES = "SELECT community_id, id FROM member_registration WHERE user_id = ? AND status = 'approved'";
+const APPROVED_COMMUNITIES = "SELECT community_id FROM member_registration WHERE user_id = ? AND status = 'approved'";
 const ACTIVE = ['pending_review', 'open', 'claimed', 'fulfilled'];
 
 const rows = async (sql: string, params: unknown[] = [], db: Pool | PoolConnection = pool) => (await db.query<RowDataPacket[]>(sql, params))[0];
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     return wish;
   });
 
-  // (4) Claim: findById, approvedCommunityIds, approvedRegistration, ensureClaimLoad (exists, insert
+  // (4) Claim: findById, approvedCommunityIds, approvedUnitId, ensureClaimLoad (exists, insert
   // ignore when missing), then one transaction: conditional UPDATE wish, checked slot UPDATE,
   // INSERT wish_event, the notifier's reads and notification row, INSERT dashboard_rollup_queue;
   // afterwards findById for the view. A lost race re-reads the status under a share lock.
@@ -110,7 +110,7 @@ async function claim(id: number, userId: number, reply: FastifyReply) {
   if (!wish) return reply.code(404).send({ code: 'WISH_NOT_FOUND' });
   await rows(APPROVED_COMMUNITIES, [userId]);
   if (wish.status !== 'open') return reply.code(409).send({ code: 'WISH_ALREADY_CLAIMED' });
-  const [registration] = await rows("SELECT * FROM member_registration WHERE user_id = ? AND community_id = ? AND status = 'approved' LIMIT 1", [userId, wish.communityId]);
+  const [registration] = await rows("SELECT unit_id FROM member_registration WHERE user_id = ? AND community_id = ? AND status = 'approved' LIMIT 1", [userId, wish.communityId]);
   if (!registration) return reply.code(403).send({ code: 'MEMBER_NOT_REGISTERED' });
   const [exists] = await rows('SELECT 1 AS found FROM member_claim_load WHERE user_id = ?', [userId]);
   if (!exists) await pool.query('INSERT IGNORE INTO member_claim_load (user_id, active_claims) VALUES (?, 0)', [userId]);

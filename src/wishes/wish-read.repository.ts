@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, ObjectLiteral } from 'typeorm';
 import { decodeCursor } from '../common/pagination';
-import { rawQuery } from './raw-sql';
+import { rawQuery } from '../database/raw-query';
 import type { WishStatus } from './wish-state';
 import { WishEvent } from './wish-event.entity';
 import type { Wish } from './wish.entity';

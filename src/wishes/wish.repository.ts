@@ -5,7 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Actor, WishAction, WishStatus } from './wish-state';
 import { claimSlotDelta } from './wish-state';
-import { rawQuery } from './raw-sql';
+import { rawQuery } from '../database/raw-query';
 import { WishEventBus } from './wish-event-bus';
 import { WishEvent } from './wish-event.entity';
 import { MemberClaimLoad, Wish } from './wish.entity';

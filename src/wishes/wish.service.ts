@@ -112,9 +112,8 @@ export class WishService {
     return this.transition(principal, id, 'claim', 'member', {
       guard: async (wish) => {
         if (wish.residentId === principal.id || wish.createdBy === principal.id) throw WishErrors.WISH_CLAIM_OWN.error();
-        const registration = await this.registrations.approvedRegistration(principal.id, wish.communityId);
-        if (!registration) throw WishErrors.MEMBER_NOT_REGISTERED.error();
-        unitId = registration.unitId;
+        unitId = await this.registrations.approvedUnitId(principal.id, wish.communityId);
+        if (unitId === null) throw WishErrors.MEMBER_NOT_REGISTERED.error();
       },
       set: (_w, now) => ({ claimerId: principal.id, claimerUnitId: unitId, claimedAt: now }),
       newClaimerId: principal.id,
@@ -169,10 +168,9 @@ export class WishService {
       reason: body.reason,
       detail: (current) => ({ memberId: body.memberId, previousClaimerId: current.claimerId }),
       guard: async (current) => {
-        const registration = await this.registrations.approvedRegistration(body.memberId, current.communityId);
-        if (!registration) throw WishErrors.ASSIGNEE_NOT_REGISTERED.error();
+        unitId = await this.registrations.approvedUnitId(body.memberId, current.communityId);
+        if (unitId === null) throw WishErrors.ASSIGNEE_NOT_REGISTERED.error();
         if (current.residentId === body.memberId) throw WishErrors.WISH_CLAIM_OWN.error('不能把心愿指派给提交它的居民本人');
-        unitId = registration.unitId;
       },
       set: (_w, now) => ({ claimerId: body.memberId, claimerUnitId: unitId, claimedAt: now }),
       newClaimerId: body.memberId,
