@@ -9,3 +9,9 @@ export function rawQuery<Row = Record<string, unknown>>(manager: EntityManager, 
   const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, params);
   return manager.query(query, parameters);
 }
+
+/** A datetime column as raw SQL returns it: a Date from MySQL, 'YYYY-MM-DD HH:MM:SS.SSS' UTC text from SQLite. */
+export function rawDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+}

@@ -2,16 +2,17 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DAY } from '../common/time/clock';
-import { Region } from '../regions/region.entity';
-import { RoleGrant, User } from '../users/user.entity';
+import { rawDate, rawQuery } from '../database/raw-query';
+import { RoleGrant } from '../users/user.entity';
 import { STATUS_LABEL, WishAction } from '../wishes/wish-state';
 import type { WishEvent } from '../wishes/wish-event.entity';
-import { Wish } from '../wishes/wish.entity';
+import type { Wish } from '../wishes/wish.entity';
 import { ClaimEnd, wishNoticeText } from './notification-content';
 import { NotificationsService } from './notifications.service';
 import type { NotificationKind } from './wechat-templates';
 
 type WishKind = Exclude<NotificationKind, 'overdue_digest'>;
+type WishFacts = Pick<Wish, 'id' | 'title' | 'residentId' | 'claimerId' | 'claimedAt'> & { communityName: string | null; memberName: string | null };
 interface Target {
   userId: number | null;
   kind: WishKind;
@@ -49,16 +50,10 @@ export class WishNotifier {
 
   async onWishEvent(m: EntityManager, event: WishEvent): Promise<void> {
     if (!NOTIFYING.has(event.action)) return;
-    const wish = await m.getRepository(Wish).findOne({
-      where: { id: event.wishId },
-      select: { id: true, title: true, residentId: true, claimerId: true, claimedAt: true, communityId: true },
-    });
+    const wish = await this.wishFacts(m, event.wishId);
     if (!wish) return;
     const targets = await this.targetsOf(m, event, wish);
     if (targets.every((target) => target.userId === null)) return;
-
-    const community = await m.getRepository(Region).findOne({ where: { id: wish.communityId }, select: { id: true, name: true } });
-    const memberName = wish.claimerId ? ((await m.getRepository(User).findOne({ where: { id: wish.claimerId }, select: { id: true, name: true } }))?.name ?? null) : null;
     const timeout = this.config.timeouts;
     const deadline = wish.claimedAt ? new Date(wish.claimedAt.getTime() + timeout.claimTimeoutDays * DAY) : undefined;
 
@@ -68,7 +63,7 @@ export class WishNotifier {
       seen.add(target.userId);
       const text = wishNoticeText(target.kind, {
         wishTitle: wish.title,
-        memberName,
+        memberName: wish.memberName,
         reason: event.reason,
         deadline,
         claimEnd: target.claimEnd,
@@ -80,9 +75,25 @@ export class WishNotifier {
         kind: target.kind,
         wishId: wish.id,
         ...text,
-        fields: { wishTitle: wish.title, status: STATUS_LABEL[event.toStatus], communityName: community?.name, memberName, reason: event.reason, at: event.at, deadline },
+        fields: { wishTitle: wish.title, status: STATUS_LABEL[event.toStatus], communityName: wish.communityName, memberName: wish.memberName, reason: event.reason, at: event.at, deadline },
       });
     }
+  }
+
+  /**
+   * The wish as the transition left it, with its community's and its claimer's names. One raw
+   * query, not three entity reads: this runs inside every claim's transaction (issue #7).
+   */
+  private async wishFacts(m: EntityManager, wishId: number): Promise<WishFacts | null> {
+    const [row] = await rawQuery<Omit<WishFacts, 'claimedAt'> & { claimedAt: unknown }>(
+      m,
+      `SELECT w.id, w.title, w.resident_id AS residentId, w.claimer_id AS claimerId, w.claimed_at AS claimedAt,
+         community.name AS communityName, claimer.name AS memberName
+       FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id
+       WHERE w.id = :wishId`,
+      { wishId },
+    );
+    return row ? { ...row, claimedAt: rawDate(row.claimedAt) } : null;
   }
 
   /** `wish` is as the transition left it (a released wish has no claimer any more: the event's detail names the previous one). */

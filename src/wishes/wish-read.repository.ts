@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, ObjectLiteral } from 'typeorm';
 import { decodeCursor } from '../common/pagination';
-import { rawQuery } from '../database/raw-query';
+import { rawDate as toDate, rawQuery } from '../database/raw-query';
 import type { WishStatus } from './wish-state';
 import { WishEvent } from './wish-event.entity';
 import type { Wish } from './wish.entity';
@@ -102,11 +102,6 @@ export class WishReadRepository {
 
 type Row = Record<string, unknown>;
 
-/** Datetimes come back as Date objects from MySQL and as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text from SQLite. */
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
-}
 
 /** simple-json columns are JSON text on both databases. */
 const toIds = (value: unknown): string[] => (typeof value === 'string' ? JSON.parse(value) : (value as string[]));
