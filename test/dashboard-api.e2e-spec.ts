@@ -265,6 +265,42 @@ describe.each(testDatabases())('dashboard API on %s', (kind) => {
       ]);
     });
 
+    it('gives the same figures from total rows, detail rows and the community rows of a unit', async () => {
+      const district = await devLogin(t.http, 'district-admin-rows', [{ role: 'region_admin', regionId: w.district.id }]);
+      const sum = (parts: Array<Record<string, number>>) => {
+        const out: Record<string, number> = {};
+        for (const part of parts) for (const [key, value] of Object.entries(part)) out[key] = (out[key] ?? 0) + value;
+        return out;
+      };
+      const categories = ['设施维修', '生活物资', '助老助残', '环境整治', '其他'];
+      const channels = ['mini_program', 'offline', 'hotline'];
+      // Unfiltered questions read total rows (of a unit too); filtered ones read detail rows, or for a unit its community rows.
+      for (const [who, query] of [[district, {}], [w.adminStreetA, {}], [w.adminStreetA, { unitId: w.unitGov.id }], [district, { unitId: w.unitSchool.id }]] as const) {
+        const whole = (await get('summary', who, query)).body;
+        expect(whole.funnel.claimed).toBeGreaterThan(0);
+        for (const [dimension, values] of [['category', categories], ['channel', channels]] as const) {
+          const parts = await Promise.all(values.map(async (value) => (await get('summary', who, { ...query, [dimension]: value })).body));
+          expect(sum(parts.map((part) => part.funnel))).toEqual(whole.funnel);
+          expect(sum(parts.map((part) => part.statusCounts))).toEqual(whole.statusCounts);
+          expect(sum(parts.map((part) => ({ ratings: part.satisfaction.ratings })))).toEqual({ ratings: whole.satisfaction.ratings });
+        }
+      }
+      // A unit's streets by category come from its community rows; each must match that street's own summary.
+      const filter = { unitId: w.unitGov.id, category: '设施维修' };
+      const streets = (await get('breakdown', district, { by: 'street', ...filter })).body.rows as Array<{ key: string; claimed: number; completed: number }>;
+      expect(streets.some((row) => row.claimed > 0)).toBe(true);
+      for (const row of streets) {
+        const own = (await get('summary', district, { regionId: Number(row.key), ...filter })).body;
+        expect([row.claimed, row.completed]).toEqual([own.funnel.claimed, own.funnel.completed]);
+      }
+      const units = (await get('breakdown', district, { by: 'unit', category: '设施维修' })).body.rows as Array<{ key: string; claimed: number; released: number }>;
+      expect(units.some((row) => row.claimed > 0)).toBe(true);
+      for (const row of units) {
+        const own = (await get('summary', district, { unitId: Number(row.key), category: '设施维修' })).body;
+        expect([row.claimed, row.released]).toEqual([own.funnel.claimed, own.funnel.released]);
+      }
+    });
+
     it('ranks members by completed wishes, not claims', async () => {
       const board = (await get('breakdown', w.adminStreetA, { by: 'member' })).body;
       expect(board.sort).toBe('completed');

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DAY, HOUR, MINUTE } from '../src/common/time/clock';
 import { shanghaiDate, startOfShanghaiDay } from '../src/common/time/shanghai';
 import { bucketOf } from '../src/dashboard/rollup/histogram';
+import { decodeHistograms } from '../src/dashboard/rollup/rollup-deltas';
 import { BacklogEntry, DashboardRollup, MemberRollup } from '../src/dashboard/rollup/rollup.entities';
 import { RollupWorker } from '../src/dashboard/rollup/rollup.worker';
 import { MemberRegistration } from '../src/members/member-registration.entity';
@@ -29,9 +30,10 @@ async function bruteForce(t: TestApp): Promise<Expected> {
   const registrations = await t.dataSource.getRepository(MemberRegistration).find({ where: { status: 'approved' } });
   const unitOf = (member: number, community: number) => registrations.find((r) => r.userId === member && r.communityId === community)?.unitId ?? null;
   const out: Expected = { rollups: new Map(), members: new Map(), backlog: new Map() };
-  const add = (region: number, unit: number, grain: string, day: string, wish: Wish, change: (row: { numbers: Numbers; histograms: Record<string, Record<string, number>> }) => void) => {
+  // Rows of the wish's community hold its category and channel; regions above also keep total rows ('' and ''), and only those carry units.
+  const add = (region: number, unit: number, grain: string, day: string, wish: Wish, total: boolean, change: (row: { numbers: Numbers; histograms: Record<string, Record<string, number>> }) => void) => {
     const bucket = grain === 'd' ? day : `${day.slice(0, 7)}-01`;
-    const key = `${region}|${unit}|${grain}|${bucket}|${wish.category}|${wish.channel}`;
+    const key = `${region}|${unit}|${grain}|${bucket}|${total ? '' : wish.category}|${total ? '' : wish.channel}`;
     const row = out.rollups.get(key) ?? { numbers: {}, histograms: {} };
     change(row);
     out.rollups.set(key, row);
@@ -130,18 +132,22 @@ async function bruteForce(t: TestApp): Promise<Expected> {
         }
       };
       for (const region of regions) {
-        for (const grain of ['d', 'm']) {
-          add(region, 0, grain, day, wish, flow);
-          if ((after ?? before) !== null) add(region, (after ?? before)!, grain, day, wish, flow);
-          if (event.fromStatus !== event.toStatus) {
-            add(region, 0, grain, cohort, wish, (row) => {
-              if (event.fromStatus) bump(row.numbers, gauge[event.fromStatus], -1);
-              bump(row.numbers, gauge[event.toStatus]);
-            });
-          }
-          if (event.fromStatus !== event.toStatus || before !== after) {
-            if (before !== null && event.fromStatus) add(region, before, grain, cohort, wish, (row) => bump(row.numbers, gauge[event.fromStatus!], -1));
-            if (after !== null) add(region, after, grain, cohort, wish, (row) => bump(row.numbers, gauge[event.toStatus]));
+        const community = region === regions[regions.length - 1];
+        for (const total of community ? [false] : [false, true]) {
+          const units = community || total;
+          for (const grain of ['d', 'm']) {
+            add(region, 0, grain, day, wish, total, flow);
+            if (units && (after ?? before) !== null) add(region, (after ?? before)!, grain, day, wish, total, flow);
+            if (event.fromStatus !== event.toStatus) {
+              add(region, 0, grain, cohort, wish, total, (row) => {
+                if (event.fromStatus) bump(row.numbers, gauge[event.fromStatus], -1);
+                bump(row.numbers, gauge[event.toStatus]);
+              });
+            }
+            if (units && (event.fromStatus !== event.toStatus || before !== after)) {
+              if (before !== null && event.fromStatus) add(region, before, grain, cohort, wish, total, (row) => bump(row.numbers, gauge[event.fromStatus!], -1));
+              if (after !== null) add(region, after, grain, cohort, wish, total, (row) => bump(row.numbers, gauge[event.toStatus]));
+            }
           }
         }
       }
@@ -175,7 +181,7 @@ async function stored(t: TestApp): Promise<Expected> {
     Object.fromEntries(Object.entries(row).filter(([key, value]) => !skip.includes(key) && typeof value === 'number' && value !== 0)) as Numbers;
   const rollups = new Map<string, { numbers: Numbers; histograms: Record<string, Record<string, number>> }>();
   for (const row of await t.dataSource.getRepository(DashboardRollup).find()) {
-    const histograms = JSON.parse(row.histograms) as Record<string, Record<string, number>>;
+    const histograms = decodeHistograms(JSON.parse(row.histograms)) as Record<string, Record<string, number>>;
     rollups.set(`${row.regionId}|${row.unitId}|${row.grain}|${row.bucket}|${row.category}|${row.channel}`, { numbers: numbersOf(row, ['regionId', 'unitId']), histograms });
   }
   const members = new Map<string, Numbers>();

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, IsNull } from 'typeorm';
 import { AccessService } from '../auth/access.service';
 import type { Principal } from '../auth/principal';
-import { Region } from '../regions/region.entity';
+import { Region, RegionLevel } from '../regions/region.entity';
 import { Unit } from '../units/unit.entity';
 import { DashboardErrors } from './dashboard.errors';
 
@@ -20,6 +20,8 @@ export interface DashboardView {
   regionPaths: string[];
   /** Units whose rows are summed; [0] means all units. */
   unitIds: number[];
+  /** Those of `regionIds` that are communities: they keep no total rows (see rollup-deltas.ts). */
+  communityIds: number[];
 }
 
 export interface ViewFilter {
@@ -51,6 +53,9 @@ export function isAllUnits(view: DashboardView): boolean {
  */
 @Injectable()
 export class DashboardScope {
+  /** A region's level never changes, so it is cached for the life of the process. */
+  private readonly levels = new Map<number, RegionLevel>();
+
   constructor(
     private readonly access: AccessService,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -80,13 +85,22 @@ export class DashboardScope {
       const path = await this.access.pathOf(filter.regionId);
       if (!path) throw DashboardErrors.DASHBOARD_SCOPE_NOT_FOUND.error();
       if (!ownUnitView && !scopePaths.some((scope) => path.startsWith(scope))) throw DashboardErrors.DASHBOARD_SCOPE_NOT_FOUND.error();
-      return { regionIds: [filter.regionId], regionPaths: [path], unitIds };
+      return this.view([filter.regionId], [path], unitIds);
     }
     if (ownUnitView) {
       const roots = await this.dataSource.getRepository(Region).find({ select: { id: true, path: true }, where: { parentId: IsNull() } });
-      return { regionIds: roots.map((root) => root.id), regionPaths: roots.map((root) => root.path), unitIds };
+      return this.view(roots.map((root) => root.id), roots.map((root) => root.path), unitIds);
     }
-    return { regionIds: scopePaths.map(regionIdOfPath), regionPaths: scopePaths, unitIds };
+    return this.view(scopePaths.map(regionIdOfPath), scopePaths, unitIds);
+  }
+
+  private async view(regionIds: number[], regionPaths: string[], unitIds: number[]): Promise<DashboardView> {
+    const missing = regionIds.filter((id) => !this.levels.has(id));
+    if (missing.length > 0) {
+      const rows = await this.dataSource.getRepository(Region).find({ select: { id: true, level: true }, where: { id: In(missing) } });
+      for (const row of rows) this.levels.set(row.id, row.level);
+    }
+    return { regionIds, regionPaths, unitIds, communityIds: regionIds.filter((id) => this.levels.get(id) === 'community') };
   }
 
   /** Names for the page's scope picker: the regions at the top of the caller's scope and the units they may filter by. */

@@ -14,8 +14,8 @@ import { BreakdownQuery, BreakdownSort, DashboardFilterQuery, TrendQuery } from 
 import { BreakdownRowView, BreakdownView, PeriodView, ScopeView, SummaryView, TrendView } from './dto/dashboard.views';
 import { OverdueService } from './overdue.service';
 import { DayRange, intervalOf, intervalsOf, resolveRange } from './period';
-import { emptyValues, Figures, figuresOf, funnelOf, RollupReader, sumInto } from './rollup-reader';
-import { RollupNumber, RollupValues } from './rollup/rollup-deltas';
+import { emptyValues, Figures, figuresOf, funnelOf, RollupReader, RowSum } from './rollup-reader';
+import { RollupNumber } from './rollup/rollup-deltas';
 import { MemberRollup, RollupQueueEntry } from './rollup/rollup.entities';
 
 export const CHANNEL_LABEL: Record<string, string> = { mini_program: '小程序', offline: '线下走访', hotline: '热线电话' };
@@ -60,13 +60,16 @@ export class DashboardService {
     const labels = intervalsOf(range, query.interval);
     // Months can be read from month rows (plus the edge days); days and weeks need day rows.
     const rows = await this.reader.rowsFor(view, range, query, query.interval === 'month' ? 'split' : 'days');
-    const byInterval = new Map<string, RollupValues>();
-    for (const row of rows) sumInto(byInterval, intervalOf(row.bucket, query.interval), row);
+    const byInterval = new Map<string, RowSum>();
+    for (const row of rows) {
+      const label = intervalOf(row.bucket, query.interval);
+      byInterval.set(label, (byInterval.get(label) ?? new RowSum()).add(row));
+    }
     return {
       period: periodView(range),
       interval: query.interval,
       points: labels.map((label) => {
-        const { funnel, cycleTimes, satisfaction } = figuresOf(byInterval.get(label) ?? emptyValues());
+        const { funnel, cycleTimes, satisfaction } = figuresOf(byInterval.get(label)?.values() ?? emptyValues());
         return { period: label, funnel, cycleTimes, satisfaction };
       }),
     };

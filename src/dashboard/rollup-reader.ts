@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
-import type { DashboardView } from './dashboard-scope';
+import { Brackets, DataSource, ObjectLiteral, SelectQueryBuilder, WhereExpressionBuilder } from 'typeorm';
+import { DashboardView, isAllUnits } from './dashboard-scope';
 import { DayRange, splitRange } from './period';
-import { mergeInto, quantile, sampleCount } from './rollup/histogram';
-import { DURATION_COLUMNS, mergeValues, ROLLUP_NUMBERS, RollupNumber, RollupValues, STATUS_GAUGES } from './rollup/rollup-deltas';
+import { DenseSum, mergeInto, quantile, sampleCount } from './rollup/histogram';
+import { ALL, DURATION_COLUMNS, ROLLUP_NUMBERS, RollupNumber, RollupValues, STATUS_GAUGES } from './rollup/rollup-deltas';
 import { DashboardRollup } from './rollup/rollup.entities';
-import { rollupValuesOf } from './rollup/rollup-store';
+import { parsePackedHistograms } from './rollup/rollup-store';
 import { DURATION_METRICS, DurationMetric } from './rollup/wish-effects';
 
 export interface DimensionFilter {
@@ -75,14 +75,27 @@ function roundOrNull(value: number | null): number | null {
   return value === null ? null : Math.round(value);
 }
 
-/** A rollup row as read for figures: its bucket, its numbers and its histograms (JSON). */
+/** A rollup row as read for figures: its bucket, its numbers and its histograms (packed JSON). */
 export type RollupRow = Pick<DashboardRollup, 'bucket' | 'histograms'> & Partial<Record<RollupNumber, number | string>>;
 
-/** Adds row values of the same key list into per-key totals. */
-export function sumInto(target: Map<string, RollupValues>, key: string, row: RollupRow): void {
-  const values = target.get(key) ?? emptyValues();
-  mergeValues(values, rollupValuesOf(row));
-  target.set(key, values);
+/** Sums rows as read (the hot path of every summary and trend): histograms are added packed, without building maps per row. */
+export class RowSum {
+  private readonly numbers = new Array<number>(ROLLUP_NUMBERS.length).fill(0);
+  private readonly histograms = new Map<DurationMetric, DenseSum>(DURATION_METRICS.map((metric) => [metric, new DenseSum()]));
+
+  add(row: RollupRow): this {
+    ROLLUP_NUMBERS.forEach((column, i) => (this.numbers[i] += Number(row[column] ?? 0)));
+    const packed = parsePackedHistograms(row.histograms);
+    for (const [metric, sum] of this.histograms) sum.add(packed[metric]);
+    return this;
+  }
+
+  values(): RollupValues {
+    const values = emptyValues();
+    ROLLUP_NUMBERS.forEach((column, i) => (values.numbers[column] = this.numbers[i]));
+    for (const [metric, sum] of this.histograms) values.histograms[metric] = sum.histogram();
+    return values;
+  }
 }
 
 export { mergeInto, sampleCount };
@@ -94,11 +107,11 @@ export class RollupReader {
 
   /** The rows that together cover the period once: whole months from month rows, edge days from day rows. */
   async rowsFor(view: DashboardView, range: DayRange, filter: DimensionFilter, grainOf: 'split' | 'days' = 'split'): Promise<RollupRow[]> {
-    // Raw rows, not entities: hydrating a thousand wide entities costs more than the query itself.
+    // Raw rows, not entities: hydrating wide entities costs more than the query itself.
     const qb = this.dataSource.getRepository(DashboardRollup).createQueryBuilder('r').select('r.bucket', 'bucket').addSelect('r.histograms', 'histograms');
     for (const number of ROLLUP_NUMBERS) qb.addSelect(`r.${snake(number)}`, number);
-    this.scope(qb, view);
-    this.dimensions(qb, filter);
+    qb.andWhere(storedRows(view, filter, { split: false, units: 'view' }));
+    dimensions(qb, filter);
     if (grainOf === 'days') qb.andWhere("r.grain = 'd' AND r.bucket BETWEEN :from AND :to", range);
     else periodCondition(qb, range);
     return qb.getRawMany<RollupRow>();
@@ -106,9 +119,9 @@ export class RollupReader {
 
   /** Sums the whole view over the period. */
   async total(view: DashboardView, range: DayRange, filter: DimensionFilter): Promise<RollupValues> {
-    const values = emptyValues();
-    for (const row of await this.rowsFor(view, range, filter)) mergeValues(values, rollupValuesOf(row));
-    return values;
+    const sum = new RowSum();
+    for (const row of await this.rowsFor(view, range, filter)) sum.add(row);
+    return sum.values();
   }
 
   /**
@@ -123,20 +136,13 @@ export class RollupReader {
     regionLevel?: 'community' | 'street',
   ): Promise<Array<{ key: string; numbers: Partial<Record<RollupNumber, number>> }>> {
     const qb = this.dataSource.getRepository(DashboardRollup).createQueryBuilder('r');
-    const column = { region: 'r.region_id', unit: 'r.unit_id', category: 'r.category', channel: 'r.channel' }[groupBy];
-    qb.select(`${column}`, 'key');
+    let column = { region: 'r.region_id', unit: 'r.unit_id', category: 'r.category', channel: 'r.channel' }[groupBy];
+    if (groupBy === 'region') column = regionGroups(qb, view, filter, regionLevel ?? 'community');
+    else if (groupBy === 'unit') qb.andWhere(storedRows(view, filter, { split: false, units: 'each' }));
+    else qb.andWhere(storedRows(view, filter, { split: true, units: 'view' }));
+    qb.select(column, 'key');
     for (const number of ROLLUP_NUMBERS) qb.addSelect(`SUM(r.${snake(number)})`, number);
-    if (groupBy === 'region') {
-      qb.innerJoin('region', 'g', 'g.id = r.region_id').andWhere('g.level = :level', { level: regionLevel });
-      pathCondition(qb, 'g.path', view.regionPaths);
-      qb.andWhere('r.unit_id IN (:...units)', { units: view.unitIds });
-    } else if (groupBy === 'unit') {
-      qb.andWhere('r.region_id IN (:...regions)', { regions: view.regionIds });
-      qb.andWhere(view.unitIds.includes(0) ? 'r.unit_id <> 0' : 'r.unit_id IN (:...units)', { units: view.unitIds });
-    } else {
-      this.scope(qb, view);
-    }
-    this.dimensions(qb, filter);
+    dimensions(qb, filter);
     periodCondition(qb, range);
     qb.groupBy(column);
     const raw = await qb.getRawMany<Record<string, string | number | null>>();
@@ -145,16 +151,59 @@ export class RollupReader {
       numbers: Object.fromEntries(ROLLUP_NUMBERS.map((number) => [number, Number(row[number] ?? 0)])) as Partial<Record<RollupNumber, number>>,
     }));
   }
+}
 
-  private scope(qb: WhereExpressionBuilder, view: DashboardView): void {
-    qb.andWhere('r.region_id IN (:...regions)', { regions: view.regionIds.length ? view.regionIds : [0] });
-    qb.andWhere('r.unit_id IN (:...units)', { units: view.unitIds });
-  }
+function isFiltered(filter: DimensionFilter): boolean {
+  return Boolean(filter.category || filter.channel);
+}
 
-  private dimensions(qb: WhereExpressionBuilder, filter: DimensionFilter): void {
-    if (filter.category) qb.andWhere('r.category = :category', { category: filter.category });
-    if (filter.channel) qb.andWhere('r.channel = :channel', { channel: filter.channel });
+function dimensions(qb: WhereExpressionBuilder, filter: DimensionFilter): void {
+  if (filter.category) qb.andWhere('r.category = :category', { category: filter.category });
+  if (filter.channel) qb.andWhere('r.channel = :channel', { channel: filter.channel });
+}
+
+/**
+ * The stored rows that hold a view's figures once (which rows exist: rollup-deltas.ts).
+ * - Communities of the view: their detail rows.
+ * - Regions above: their total rows, unless the question filters or splits by category or channel;
+ *   then their detail rows for all units, or for a unit the detail rows of the communities below.
+ * `units: 'each'` reads every single unit's rows instead of the view's units (the unit breakdown).
+ */
+function storedRows(view: DashboardView, filter: DimensionFilter, options: { split: boolean; units: 'view' | 'each' }): Brackets {
+  const upper = view.regionIds.map((id, i) => ({ id, path: view.regionPaths[i] })).filter(({ id }) => !view.communityIds.includes(id));
+  const everyUnit = options.units === 'each' && isAllUnits(view);
+  const units = everyUnit ? 'r.unit_id <> 0' : 'r.unit_id IN (:...scopeUnits)';
+  const unitRows = everyUnit || !isAllUnits(view);
+  const detail = options.split || isFiltered(filter);
+  const parts: Array<[string, ObjectLiteral]> = [];
+  if (view.communityIds.length > 0) parts.push([`r.region_id IN (:...scopeCommunities) AND ${units}`, { scopeCommunities: view.communityIds }]);
+  if (upper.length > 0 && !detail) {
+    parts.push([`r.region_id IN (:...scopeUpper) AND ${units} AND r.category = :all AND r.channel = :all`, { scopeUpper: upper.map((r) => r.id), all: ALL }]);
+  } else if (upper.length > 0 && !unitRows) {
+    parts.push([`r.region_id IN (:...scopeUpper) AND r.unit_id = 0 AND r.category <> :all AND r.channel <> :all`, { scopeUpper: upper.map((r) => r.id), all: ALL }]);
+  } else if (upper.length > 0) {
+    const below = upper.map((_, i) => `c.path LIKE :scopePath${i}`).join(' OR ');
+    const paths = Object.fromEntries(upper.map(({ path }, i) => [`scopePath${i}`, `${path}%`]));
+    parts.push([`${units} AND r.region_id IN (SELECT c.id FROM region c WHERE c.level = 'community' AND (${below}))`, paths]);
   }
+  return new Brackets((where) => {
+    if (parts.length === 0) where.where('1 = 0');
+    for (const [sql, params] of parts) where.orWhere(`(${sql})`, { scopeUnits: view.unitIds, ...params });
+  });
+}
+
+/**
+ * Restricts to the rows of the regions of one level below the view and returns the column to
+ * group them by. A street's detail rows hold all units only, so a unit's street figures by
+ * category or channel are its community rows grouped by their street (a community's parent).
+ */
+function regionGroups(qb: SelectQueryBuilder<DashboardRollup>, view: DashboardView, filter: DimensionFilter, level: 'community' | 'street'): string {
+  const fromCommunities = level === 'street' && isFiltered(filter) && !isAllUnits(view);
+  qb.innerJoin('region', 'g', 'g.id = r.region_id').andWhere('g.level = :level', { level: fromCommunities ? 'community' : level });
+  pathCondition(qb, 'g.path', view.regionPaths);
+  qb.andWhere('r.unit_id IN (:...units)', { units: view.unitIds });
+  if (level === 'street' && !isFiltered(filter)) qb.andWhere('r.category = :all AND r.channel = :all', { all: ALL });
+  return fromCommunities ? 'g.parent_id' : 'r.region_id';
 }
 
 /** `(month rows of the whole months) OR (day rows of the edge days)`. */
@@ -182,4 +231,3 @@ export function snake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
-export type { SelectQueryBuilder };

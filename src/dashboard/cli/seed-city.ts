@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import * as bcrypt from 'bcryptjs';
 import { existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createConnection, Connection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
@@ -10,8 +11,8 @@ import { DAY, HOUR } from '../../common/time/clock';
 import { shanghaiDate } from '../../common/time/shanghai';
 import { buildDataSourceOptions } from '../../database/data-source';
 import type { WishAction, WishStatus } from '../../wishes/wish-state';
-import { WISH_CATEGORIES } from '../../wishes/wish.entity';
-import { MEMBER_NUMBERS, monthOf, ROLLUP_NUMBERS, RollupAccumulator } from '../rollup/rollup-deltas';
+import { weekStart } from '../period';
+import { encodeHistograms, MEMBER_NUMBERS, monthOf, ROLLUP_NUMBERS, RollupAccumulator } from '../rollup/rollup-deltas';
 import { backlogOf, effectsOf, TimelineEvent } from '../rollup/wish-effects';
 
 const USAGE = `Builds a realistic city for the dashboard benchmark, straight into MySQL/MariaDB with bulk inserts.
@@ -75,31 +76,61 @@ interface Community {
   members: Array<{ userId: number; unitId: number }>;
 }
 
-/** Rows for one multi-row INSERT; flushed every `size` rows. */
-class BulkInsert {
-  private rows: unknown[][] = [];
+type Connect = () => Promise<Connection>;
+
+/**
+ * Rows for one table, streamed with LOAD DATA LOCAL INFILE over a connection of its own, a chunk
+ * at a time. At most one chunk is loading while the next is being built, so the server loads
+ * while this process computes (two cores), and memory stays bounded.
+ */
+class TableLoader {
+  private lines: string[] = [];
+  private loading: Promise<unknown> = Promise.resolve();
+  private db?: Connection;
   inserted = 0;
   constructor(
-    private readonly db: Connection,
+    private readonly connect: Connect,
     private readonly table: string,
     private readonly columns: string[],
-    private readonly size = 2000,
+    private readonly chunk = 20_000,
   ) {}
 
-  async add(row: unknown[]): Promise<void> {
-    this.rows.push(row);
-    if (this.rows.length >= this.size) await this.flush();
+  add(row: readonly unknown[]): Promise<void> | undefined {
+    this.lines.push(row.map(field).join('\t'));
+    return this.lines.length >= this.chunk ? this.flush() : undefined;
   }
 
   async flush(): Promise<void> {
-    if (this.rows.length === 0) return;
-    const rows = this.rows;
-    this.rows = [];
-    await this.db.query(`INSERT INTO \`${this.table}\` (${this.columns.map((c) => `\`${c}\``).join(', ')}) VALUES ?`, [rows]);
-    this.inserted += rows.length;
+    if (this.lines.length === 0) return;
+    const data = Buffer.from(`${this.lines.join('\n')}\n`);
+    const count = this.lines.length;
+    this.lines = [];
+    await this.loading;
+    this.db ??= await this.connect();
+    const sql = `LOAD DATA LOCAL INFILE 'rows' INTO TABLE \`${this.table}\` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' (${this.columns.map((c) => `\`${c}\``).join(', ')})`;
+    this.loading = this.db.query({ sql, infileStreamFactory: () => Readable.from([data]) }).then(() => (this.inserted += count));
+    // Awaited by the next flush or by close(); this only keeps an early failure from going unhandled meanwhile.
+    this.loading.catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.loading;
+    await this.db?.end();
   }
 }
 
+/** A value as LOAD DATA reads it: \N for NULL, UTC datetimes, backslash-escaped text. */
+function field(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (value === null || value === undefined) return '\\N';
+  if (value instanceof Date) return value.toISOString().slice(0, 23).replace('T', ' ');
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  const text = String(value);
+  return /[\\\t\n]/.test(text) ? text.replace(/[\\\t\n]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n' })[c]!) : text;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 async function main(): Promise<void> {
@@ -130,14 +161,16 @@ async function main(): Promise<void> {
   await prepareDatabase(config, values.reset!);
   log(`schema ready in ${config.db.database}`);
 
-  const db = await createConnection({ host: config.db.host, port: config.db.port, user: config.db.user, password: config.db.password, database: config.db.database, timezone: 'Z', supportBigNumbers: true });
-  await db.query('SET SESSION foreign_key_checks = 0, unique_checks = 0');
-  try {
-    await seed(db, config, { wishCount, communityCount, years, password: values.password!, log });
-  } finally {
-    await db.query('SET SESSION foreign_key_checks = 1, unique_checks = 1');
-    await db.end();
-  }
+  const { host, port, user, password, database } = config.db;
+  const connect: Connect = async () => {
+    const db = await createConnection({ host, port, user, password, database, timezone: 'Z', flags: ['+LOCAL_FILES'] });
+    // Bulk load: the rows are consistent by construction, so skip the per-row checks. The server
+    // waits for a chunk's rows while this process sums a week of rollups (seconds at city scale),
+    // longer than its default 30 s read timeout allows on a loaded machine.
+    await db.query('SET SESSION foreign_key_checks = 0, unique_checks = 0, net_read_timeout = 3600, net_write_timeout = 3600');
+    return db;
+  };
+  await seed(connect, config, { wishCount, communityCount, years, password: values.password!, log });
   log('done');
 }
 
@@ -166,7 +199,7 @@ interface SeedOptions {
   log: (what: string) => void;
 }
 
-async function seed(db: Connection, config: AppConfig, options: SeedOptions): Promise<void> {
+async function seed(connect: Connect, config: AppConfig, options: SeedOptions): Promise<void> {
   const { wishCount, communityCount, years, log } = options;
   const now = Date.now();
   const since = now - years * 365 * DAY;
@@ -175,7 +208,7 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
   const phone = cipher.encrypt('13800000000');
 
   // ── Regions: 乌兰察布市 → districts → streets (≈20 communities each) → communities ──
-  const regions = new BulkInsert(db, 'region', ['id', 'parent_id', 'level', 'name', 'path', 'auto_approve', 'created_at']);
+  const regions = new TableLoader(connect, 'region', ['id', 'parent_id', 'level', 'name', 'path', 'auto_approve', 'created_at']);
   let nextRegion = 1;
   const cityId = nextRegion++;
   await regions.add([cityId, null, 'city', '乌兰察布市', `/${cityId}/`, 0, created]);
@@ -203,12 +236,12 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
     communities.push({ id, path: `${street.path}${id}/`, weight: Math.exp(0.8 * gaussian()), autoApprove, members: [] });
     await regions.add([id, street.id, 'community', c === 0 ? '永安社区' : `第${c + 1}社区`, `${street.path}${id}/`, autoApprove ? 1 : 0, created]);
   }
-  await regions.flush();
+  await regions.close();
   log(`${regions.inserted} regions (${districtCount} districts, ${streetCount} streets, ${communityCount} communities)`);
 
   // ── Units paired with the communities of a street; members registered through them ──
-  const units = new BulkInsert(db, 'unit', ['id', 'name', 'kind', 'region_id', 'created_at']);
-  const pairings = new BulkInsert(db, 'unit_pairing', ['unit_id', 'community_id', 'created_at']);
+  const units = new TableLoader(connect, 'unit', ['id', 'name', 'kind', 'region_id', 'created_at']);
+  const pairings = new TableLoader(connect, 'unit_pairing', ['unit_id', 'community_id', 'created_at']);
   const unitsOfCommunity = new Map<number, number[]>();
   let nextUnit = 1;
   for (let s = 0; s < streetCount; s++) {
@@ -222,12 +255,12 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
       }
     }
   }
-  await units.flush();
-  await pairings.flush();
+  await units.close();
+  await pairings.close();
 
-  const users = new BulkInsert(db, 'app_user', ['id', 'openid', 'username', 'password_hash', 'name', 'phone_cipher', 'community_id', 'failed_login_count', 'created_at', 'updated_at']);
-  const grants = new BulkInsert(db, 'role_grant', ['user_id', 'role', 'region_id', 'unit_id', 'scope_key', 'created_at']);
-  const registrations = new BulkInsert(db, 'member_registration', ['user_id', 'unit_id', 'community_id', 'name', 'phone_cipher', 'skills', 'status', 'open_slot', 'decided_at', 'created_at']);
+  const users = new TableLoader(connect, 'app_user', ['id', 'openid', 'username', 'password_hash', 'name', 'phone_cipher', 'community_id', 'failed_login_count', 'created_at', 'updated_at']);
+  const grants = new TableLoader(connect, 'role_grant', ['user_id', 'role', 'region_id', 'unit_id', 'scope_key', 'created_at']);
+  const registrations = new TableLoader(connect, 'member_registration', ['user_id', 'unit_id', 'community_id', 'name', 'phone_cipher', 'skills', 'status', 'open_slot', 'decided_at', 'created_at']);
   let nextUser = 1;
   const passwordHash = await bcrypt.hash(options.password, 10);
   const staff: Array<[string, string, number]> = [
@@ -240,6 +273,9 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
     await users.add([id, null, username, passwordHash, username, null, null, 0, created, created]);
     await grants.add([id, role, regionId, null, `region:${regionId}`, created]);
   }
+  // Each seeded member is registered with one community, through one unit.
+  const unitOfMember = new Map<number, number>();
+  const unitOf = (memberId: number) => unitOfMember.get(memberId) ?? null;
   const membersPerCommunity = Math.max(3, Math.round(wishCount / communityCount / 50));
   for (const community of communities) {
     for (let m = 0; m < membersPerCommunity; m++) {
@@ -247,6 +283,7 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
       const unitId = pick(unitsOfCommunity.get(community.id) ?? [1]);
       const name = personName();
       community.members.push({ userId: id, unitId });
+      unitOfMember.set(id, unitId);
       await users.add([id, `seed-member-${id}`, null, null, name, phone, community.id, 0, created, created]);
       await grants.add([id, 'member', null, null, '-', created]);
       await registrations.add([id, unitId, community.id, name, phone, '[]', 'approved', 1, created, created]);
@@ -258,20 +295,21 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
     const id = nextUser++;
     await users.add([id, `seed-resident-${id}`, null, null, personName(), phone, pick(communities).id, 0, created, created]);
   }
-  await users.flush();
-  await grants.flush();
-  await registrations.flush();
+  await users.close();
+  await grants.close();
+  await registrations.close();
   log(`${nextUnit - 1} units, ${users.inserted} users (${communityCount * membersPerCommunity} members, ${residentCount} residents)`);
 
   // ── Wishes, their timelines, and the rollups of those timelines ──
+  const restoreIndexes = await deferIndexes(connect, ['dashboard_rollup', 'dashboard_member_rollup']);
   const wishColumns = ['id', 'title', 'description', 'category', 'kind', 'photo_ids', 'community_id', 'region_path', 'resident_id', 'resident_name', 'resident_phone_cipher', 'resident_address', 'created_by', 'channel', 'status', 'claimer_id', 'claimer_unit_id', 'fulfilment_note', 'fulfilment_photo_ids', 'rating', 'rating_comment', 'version', 'created_at', 'reviewed_at', 'claimed_at', 'fulfilled_at', 'completed_at', 'closed_at', 'updated_at'];
-  const wishes = new BulkInsert(db, 'wish', wishColumns);
-  const events = new BulkInsert(db, 'wish_event', ['id', 'wish_id', 'community_id', 'action', 'from_status', 'to_status', 'actor_id', 'actor_kind', 'actor_role', 'reason', 'detail', 'at'], 4000);
+  const wishes = new TableLoader(connect, 'wish', wishColumns);
+  const events = new TableLoader(connect, 'wish_event', ['id', 'wish_id', 'community_id', 'action', 'from_status', 'to_status', 'actor_id', 'actor_kind', 'actor_role', 'reason', 'detail', 'at']);
   const rollupColumns = ['region_id', 'unit_id', 'grain', 'bucket', 'category', 'channel', ...ROLLUP_NUMBERS.map(snake), 'histograms'];
-  const rollups = new BulkInsert(db, 'dashboard_rollup', rollupColumns, 1000);
+  const rollups = new TableLoader(connect, 'dashboard_rollup', rollupColumns);
   const memberColumns = ['member_id', 'bucket', 'community_id', 'category', 'channel', 'unit_id', ...MEMBER_NUMBERS.map(snake)];
-  const memberRollups = new BulkInsert(db, 'dashboard_member_rollup', memberColumns, 3000);
-  const backlog = new BulkInsert(db, 'dashboard_backlog', ['wish_id', 'stage', 'since', 'community_id', 'region_path', 'unit_id', 'claimer_id', 'category', 'channel']);
+  const memberRollups = new TableLoader(connect, 'dashboard_member_rollup', memberColumns);
+  const backlog = new TableLoader(connect, 'dashboard_backlog', ['wish_id', 'stage', 'since', 'community_id', 'region_path', 'unit_id', 'claimer_id', 'category', 'channel']);
 
   // Submission times: more wishes in recent years (the drive grows), in office and waking hours.
   const times: number[] = [];
@@ -299,18 +337,22 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
 
   const acc = new RollupAccumulator();
   let nextEvent = 1;
-  let flushedDay = '';
+  let flushedUntil = '';
+  /**
+   * Writes the rows that can gain nothing more: day rows before `day` and month rows before its
+   * month (wishes come in time order, and a wish's events come after its submission). Week by
+   * week, sorted by primary key, so that each run of rows lands on the same few index pages
+   * however small the server's buffer pool is, and memory stays at a week of rows.
+   */
   const flushBefore = async (day: string) => {
-    // A row of a day (or month) before `day` can gain nothing more: later wishes only make later events.
-    for (const [key, { key: k, values }] of acc.rollups) {
-      const done = k.grain === 'd' ? k.bucket < day : monthOf(day) > k.bucket;
-      if (!done) continue;
-      acc.rollups.delete(key);
-      await rollups.add([k.regionId, k.unitId, k.grain, k.bucket, k.category, k.channel, ...ROLLUP_NUMBERS.map((n) => values.numbers[n] ?? 0), JSON.stringify(values.histograms)]);
+    const month = monthOf(day);
+    const done = acc.take((k) => k.bucket < (k.grain === 'd' ? day : month)).sort((a, b) => a.key.regionId - b.key.regionId || a.key.unitId - b.key.unitId || compare(a.key.grain, b.key.grain) || compare(a.key.bucket, b.key.bucket));
+    for (const { key: k, values } of done) {
+      await rollups.add([k.regionId, k.unitId, k.grain, k.bucket, k.category, k.channel, ...ROLLUP_NUMBERS.map((n) => values.numbers[n] ?? 0), encodeHistograms(values.histograms)]);
     }
-    for (const [key, { key: k, values }] of acc.members) {
-      if (k.bucket >= day) continue;
-      acc.members.delete(key);
+    const members = [...acc.members].filter(([, { key }]) => key.bucket < day).sort(([, a], [, b]) => a.key.memberId - b.key.memberId || compare(a.key.bucket, b.key.bucket));
+    for (const [id, { key: k, values }] of members) {
+      acc.members.delete(id);
       await memberRollups.add([k.memberId, k.bucket, k.communityId, k.category, k.channel, values.unitId, ...MEMBER_NUMBERS.map((n) => values.numbers[n] ?? 0)]);
     }
   };
@@ -324,7 +366,6 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
     const residentId = channel === 'mini_program' ? firstResident + Math.floor(rnd() * residentCount) : null;
     const timeline = lifecycle(id, community, channel, residentId, at, Math.min(now, at + 120 * DAY));
     const history = timeline.map((e) => ({ ...e, id: nextEvent++ }));
-    const unitOf = (memberId: number) => community.members.find((m) => m.userId === memberId)?.unitId ?? null;
     const facts = { id, communityId: community.id, regionPath: community.path, category, channel };
     for (const effect of effectsOf(history, unitOf)) acc.add(facts, effect);
 
@@ -343,16 +384,53 @@ async function seed(db: Connection, config: AppConfig, options: SeedOptions): Pr
     if (waiting) await backlog.add([id, waiting.stage, waiting.since, community.id, community.path, waiting.unitId, waiting.claimerId, category, channel]);
 
     const day = shanghaiDate(new Date(at));
-    if (day !== flushedDay && i % 2000 === 0) {
-      await flushBefore(day);
-      flushedDay = day;
+    // The later of the week's and the month's first day: a new week or a new month starts a flush.
+    const until = weekStart(day) > monthOf(day) ? weekStart(day) : monthOf(day);
+    if (until !== flushedUntil) {
+      await flushBefore(until);
+      flushedUntil = until;
     }
     if (i > 0 && i % 100_000 === 0) log(`${i} wishes, ${nextEvent - 1} events, ${rollups.inserted} rollup rows so far`);
   }
   await flushBefore('9999-12-31');
-  for (const bulk of [wishes, events, rollups, memberRollups, backlog]) await bulk.flush();
+  for (const table of [wishes, events, rollups, memberRollups, backlog]) await table.close();
   log(`${wishes.inserted} wishes, ${events.inserted} events, ${rollups.inserted} rollup rows, ${memberRollups.inserted} member rollup rows, ${backlog.inserted} waiting wishes`);
+  await restoreIndexes();
+  log('rollup indexes built');
+  const db = await connect();
   await db.query('ANALYZE TABLE wish, wish_event, dashboard_rollup, dashboard_member_rollup, dashboard_backlog');
+  await db.end();
+}
+
+/**
+ * Drops the secondary indexes of these tables (the rollup tables: no foreign keys use them) and
+ * returns what builds them again. Building an index once from the loaded rows is far faster than
+ * keeping it up to date row by row once it outgrows the server's buffer pool.
+ */
+async function deferIndexes(connect: Connect, tables: string[]): Promise<() => Promise<void>> {
+  const db = await connect();
+  const [rows] = (await db.query(
+    "SELECT TABLE_NAME AS tableName, INDEX_NAME AS indexName, NON_UNIQUE AS nonUnique, COLUMN_NAME AS columnName FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?) AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+    [tables],
+  )) as unknown as [Array<{ tableName: string; indexName: string; nonUnique: number; columnName: string }>];
+  const indexes = new Map<string, Map<string, { unique: boolean; columns: string[] }>>();
+  for (const row of rows) {
+    const ofTable = indexes.get(row.tableName) ?? new Map<string, { unique: boolean; columns: string[] }>();
+    const index = ofTable.get(row.indexName) ?? { unique: Number(row.nonUnique) === 0, columns: [] };
+    index.columns.push(row.columnName);
+    ofTable.set(row.indexName, index);
+    indexes.set(row.tableName, ofTable);
+  }
+  for (const [table, ofTable] of indexes) await db.query(`ALTER TABLE \`${table}\` ${[...ofTable.keys()].map((name) => `DROP INDEX \`${name}\``).join(', ')}`);
+  await db.end();
+  return async () => {
+    const again = await connect();
+    for (const [table, ofTable] of indexes) {
+      const adds = [...ofTable].map(([name, { unique, columns }]) => `ADD ${unique ? 'UNIQUE ' : ''}INDEX \`${name}\` (${columns.map((c) => `\`${c}\``).join(', ')})`);
+      await again.query(`ALTER TABLE \`${table}\` ${adds.join(', ')}`);
+    }
+    await again.end();
+  };
 }
 
 type Draft = Omit<TimelineEvent, 'id'> & { reason: string | null };

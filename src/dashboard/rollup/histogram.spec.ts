@@ -1,4 +1,4 @@
-import { addSample, bucketOf, bucketValue, Histogram, MAX_RELATIVE_ERROR, mergeInto, quantile } from './histogram';
+import { addSample, bucketOf, bucketValue, DenseSum, Histogram, MAX_RELATIVE_ERROR, mergeInto, pack, quantile, unpack } from './histogram';
 
 describe('duration histograms', () => {
   it('reads any duration back within the stated bound (≤ 5 %)', () => {
@@ -30,5 +30,23 @@ describe('duration histograms', () => {
     addSample(b, 100);
     expect(mergeInto({ ...a }, b)).toEqual(mergeInto({ ...b }, a));
     expect(mergeInto({ ...a }, { [String(bucketOf(5000))]: -1, [String(bucketOf(100))]: -1 })).toEqual({});
+  });
+
+  it('packs into consecutive counts and sums packed histograms as merging does', () => {
+    const histograms: Histogram[] = [[0.2, 60, 61, 3600], [86_400, 3600], [], [1_209_600, 0.5]].map((samples) => {
+      const h: Histogram = {};
+      for (const seconds of samples) addSample(h, seconds);
+      return h;
+    });
+    expect(pack({})).toEqual([]);
+    expect(pack(histograms[1])).toEqual([bucketOf(3600), 1, ...new Array(bucketOf(86_400) - bucketOf(3600) - 1).fill(0), 1]);
+    const dense = new DenseSum();
+    const merged: Histogram = {};
+    for (const h of histograms) {
+      expect(unpack(pack(h))).toEqual(h);
+      dense.add(pack(h));
+      mergeInto(merged, h);
+    }
+    expect(dense.histogram()).toEqual(merged);
   });
 });

@@ -8,7 +8,9 @@
  * to a bucket of their own, read back as 0.
  *
  * Histograms are sparse maps `bucket → count`; adding two is adding their counts, so rows for
- * days, months, communities and streets merge freely in any order.
+ * days, months, communities and streets merge freely in any order. A rollup row stores each one
+ * packed (`pack`): cheap to parse and to add into a dense sum (`DenseSum`), which is what a
+ * dashboard question does with every row it reads.
  */
 export const BUCKET_RATIO = 1.1;
 export const MAX_RELATIVE_ERROR = Math.sqrt(BUCKET_RATIO) - 1;
@@ -70,4 +72,45 @@ export function quantile(histogram: Histogram, q: number): number | null {
     if (seen >= rank) return bucketValue(bucket);
   }
   return bucketValue(entries[entries.length - 1][0]);
+}
+
+/** Stored form: the counts of consecutive buckets from the first, `[first, n(first), n(first + 1), …]`; empty when no samples. */
+export type PackedHistogram = number[];
+
+export function pack(histogram: Histogram): PackedHistogram {
+  const buckets = Object.keys(histogram)
+    .map(Number)
+    .filter((bucket) => histogram[bucket] !== 0);
+  if (buckets.length === 0) return [];
+  const first = Math.min(...buckets);
+  const packed = new Array<number>(Math.max(...buckets) - first + 2).fill(0);
+  packed[0] = first;
+  for (const bucket of buckets) packed[bucket - first + 1] = histogram[bucket];
+  return packed;
+}
+
+export function unpack(packed: PackedHistogram | undefined): Histogram {
+  const histogram: Histogram = {};
+  if (!packed || packed.length < 2) return histogram;
+  for (let i = 1; i < packed.length; i++) if (packed[i] !== 0) histogram[packed[0] + i - 1] = packed[i];
+  return histogram;
+}
+
+/** Sums packed histograms into an array indexed by bucket (no string keys, no allocation per bucket). */
+export class DenseSum {
+  private readonly counts: number[] = [];
+
+  add(packed: PackedHistogram | undefined): void {
+    if (!packed || packed.length < 2) return;
+    const offset = packed[0] - ZERO_BUCKET - 1;
+    for (let i = 1; i < packed.length; i++) this.counts[offset + i] = (this.counts[offset + i] ?? 0) + packed[i];
+  }
+
+  histogram(): Histogram {
+    const histogram: Histogram = {};
+    this.counts.forEach((count, i) => {
+      if (count) histogram[i + ZERO_BUCKET] = count;
+    });
+    return histogram;
+  }
 }

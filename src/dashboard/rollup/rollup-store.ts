@@ -4,13 +4,15 @@ import { MemberRegistration } from '../../members/member-registration.entity';
 import { WishEvent } from '../../wishes/wish-event.entity';
 import { Wish } from '../../wishes/wish.entity';
 import {
+  decodeHistograms,
   DURATION_COLUMNS,
-  Histograms,
+  encodeHistograms,
   MEMBER_NUMBERS,
   MemberKey,
   MemberValues,
   mergeValues,
   memberKeyString,
+  PackedHistograms,
   ROLLUP_NUMBERS,
   RollupAccumulator,
   RollupKey,
@@ -45,10 +47,11 @@ function claimersIn(events: readonly TimelineEvent[]): number[] {
   return ids;
 }
 
-export function parseHistograms(text: string | null | undefined): Histograms {
+/** The packed histograms of a stored row; a malformed value reads as none. */
+export function parsePackedHistograms(text: string | null | undefined): PackedHistograms {
   if (!text) return {};
   try {
-    return JSON.parse(text) as Histograms;
+    return JSON.parse(text) as PackedHistograms;
   } catch {
     return {};
   }
@@ -58,7 +61,7 @@ export function rollupValuesOf(row: { histograms: string | null }): RollupValues
   const numbers: RollupValues['numbers'] = {};
   const values = row as unknown as Partial<Record<string, unknown>>;
   for (const column of ROLLUP_NUMBERS) numbers[column] = Number(values[column] ?? 0);
-  return { numbers, histograms: parseHistograms(row.histograms) };
+  return { numbers, histograms: decodeHistograms(parsePackedHistograms(row.histograms)) };
 }
 
 /**
@@ -123,7 +126,7 @@ export class RollupStore {
 
   /** Merges the accumulated deltas into the stored rows. The caller holds the worker lease, so nobody else writes these rows meanwhile. */
   async apply(m: EntityManager, acc: RollupAccumulator): Promise<void> {
-    await this.applyRollups(m, [...acc.rollups.values()]);
+    await this.applyRollups(m, acc.take());
     await this.applyMembers(m, [...acc.members.values()]);
   }
 
@@ -142,7 +145,7 @@ export class RollupStore {
       }
     }
     const rows = [...merged.values()].map(({ key, values }) => {
-      const row: Record<string, unknown> = { ...key, histograms: JSON.stringify(values.histograms) };
+      const row: Record<string, unknown> = { ...key, histograms: encodeHistograms(values.histograms) };
       for (const column of ROLLUP_NUMBERS) row[column] = values.numbers[column] ?? 0;
       return row;
     });

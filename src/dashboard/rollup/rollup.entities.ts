@@ -48,6 +48,9 @@ export class WorkerLease {
  * (for means) and log-spaced histograms (for medians and p90; see histogram.ts for the bound).
  */
 @Entity('dashboard_rollup')
+// An unfiltered question reads the total rows of a region: one per day or month, found exactly here
+// instead of among the detail rows that share their buckets in the primary key.
+@Index('idx_dashboard_rollup_totals', ['regionId', 'unitId', 'category', 'channel', 'grain', 'bucket'])
 export class DashboardRollup {
   /** An ancestor region of the wish's community (community, street, district or city). */
   @PrimaryColumn({ type: 'int' })
