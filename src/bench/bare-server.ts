@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   // auto-approve transition, with its notification, where the community has it); then findById for the view.
   app.post<{ Body: SubmitBody }>('/api/v1/wishes', async (request, reply) => submit(userOf(request), String(request.headers['idempotency-key']), request.body, reply));
 
-  // (6) Dashboard summary for the whole city this year: the rollup rows and the backlog and queue
+  // (6) Dashboard summary for the whole city this year: the city's total rollup rows and the backlog and queue
   // counts, in parallel as the service sends them (the service also merges histograms in JS).
   app.get('/api/v1/dashboard/summary', async () => {
     const now = new Date();
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     const [rollups, ...counts] = await Promise.all([
       rows(
         `SELECT bucket, histograms, submitted, approved, rejected, claimed, released, fulfilled, disputed, completed, withdrawn, cancelled, now_pending_review, now_open, now_claimed, now_fulfilled, now_completed, now_rejected, now_cancelled, rating_count, rating_sum, rating_high, review_samples, review_seconds, to_claim_samples, to_claim_seconds, to_fulfil_samples, to_fulfil_seconds, to_confirm_samples, to_confirm_seconds, end_to_end_samples, end_to_end_seconds
-         FROM dashboard_rollup r WHERE r.region_id IN (1) AND r.unit_id IN (0) AND ((r.grain = 'm' AND r.bucket BETWEEN ? AND ?) OR (r.grain = 'd' AND r.bucket BETWEEN ? AND ?))`,
+         FROM dashboard_rollup r WHERE r.region_id IN (1) AND r.unit_id IN (0) AND r.category = '' AND r.channel = '' AND ((r.grain = 'm' AND r.bucket BETWEEN ? AND ?) OR (r.grain = 'd' AND r.bucket BETWEEN ? AND ?))`,
         [`${year}-01-01`, lastFullMonth, monthStart, today],
       ),
       ...['open', 'claimed', 'fulfilled'].map((stage) => rows("SELECT COUNT(1) AS cnt FROM dashboard_backlog b WHERE b.stage = ? AND b.since < ? AND (b.region_path LIKE '/1/%')", [stage, weekAgo])),
