@@ -1,5 +1,6 @@
 import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
 import { createPool, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { CARD_COLUMNS, RECORD_COLUMNS, WISH_WITH_NAMES } from '../wishes/wish-read.sql';
 
 /**
  * The benchmark's yardstick: Fastify + mysql2 running, for each scenario, the same SQL the service
@@ -26,22 +27,12 @@ const pool: Pool = createPool({
 });
 const claimLimit = Number(env.CLAIM_LIMIT ?? 100);
 
-/** WishReadRepository's columns (a view's, then a record's: the card plus access and contact) with the community's and claimer's names. */
-const CARD_COLUMNS = `w.id, w.title, w.description, w.category, w.kind, w.status, w.channel, w.community_id AS communityId,
-  community.name AS communityName, w.resident_name AS residentName, w.estimated_cost AS estimatedCost, w.expected_by AS expectedBy,
-  w.photo_ids AS photoIds, w.fulfilment_photo_ids AS fulfilmentPhotoIds, w.fulfilment_note AS fulfilmentNote, w.rating,
-  w.rating_comment AS ratingComment, w.claimer_id AS claimerId, claimer.name AS claimerName, w.created_at AS createdAt,
-  w.reviewed_at AS reviewedAt, w.claimed_at AS claimedAt, w.fulfilled_at AS fulfilledAt, w.completed_at AS completedAt,
-  w.closed_at AS closedAt`;
-const RECORD_COLUMNS = `${CARD_COLUMNS}, w.region_path AS regionPath, w.resident_id AS residentId, w.created_by AS createdBy,
-  w.claimer_unit_id AS claimerUnitId, w.resident_phone_cipher AS residentPhoneCipher, w.resident_address AS residentAddress`;
-const WITH_NAMES = 'FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id';
 const APPROVED_COMMUNITIES = "SELECT community_id FROM member_registration WHERE user_id = ? AND status = 'approved'";
 const ACTIVE = ['pending_review', 'open', 'claimed', 'fulfilled'];
 
 const rows = async (sql: string, params: unknown[] = [], db: Pool | PoolConnection = pool) => (await db.query<RowDataPacket[]>(sql, params))[0];
 const userOf = (request: FastifyRequest) => Number(request.headers['x-bench-user']);
-const findById = async (id: number, db: Pool | PoolConnection = pool) => (await rows(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.id = ?`, [id], db))[0];
+const findById = async (id: number, db: Pool | PoolConnection = pool) => (await rows(`SELECT ${RECORD_COLUMNS} ${WISH_WITH_NAMES} WHERE w.id = ?`, [id], db))[0];
 
 /** Regions never move; the service caches their paths (AccessService) and looks communities up per submit. */
 async function main(): Promise<void> {
@@ -50,17 +41,17 @@ async function main(): Promise<void> {
   // (1) Wall: approvedCommunityIds, then WishRepository.list (keyset page, limit + 1 rows).
   app.get('/api/v1/wishes', async (request) => {
     const communities = (await rows(APPROVED_COMMUNITIES, [userOf(request)])).map((r) => r.community_id as number);
-    const page = await rows(`SELECT ${CARD_COLUMNS} ${WITH_NAMES} WHERE w.community_id IN (?) AND w.status IN ('open') ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [communities.length ? communities : [0]]);
+    const page = await rows(`SELECT ${CARD_COLUMNS} ${WISH_WITH_NAMES} WHERE w.community_id IN (?) AND w.status IN ('open') ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [communities.length ? communities : [0]]);
     return { items: page.slice(0, 20), more: page.length > 20 };
   });
 
   // (2) Mine: WishRepository.list by resident.
   app.get('/api/v1/wishes/mine', async (request) => {
-    const page = await rows(`SELECT ${CARD_COLUMNS} ${WITH_NAMES} WHERE w.resident_id = ? ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [userOf(request)]);
+    const page = await rows(`SELECT ${CARD_COLUMNS} ${WISH_WITH_NAMES} WHERE w.resident_id = ? ORDER BY w.created_at DESC, w.id DESC LIMIT 21`, [userOf(request)]);
     return { items: page.slice(0, 20), more: page.length > 20 };
   });
 
-  // (3) Detail: requireWish (findById), relationTo → approvedCommunityIds.
+  // (3) Detail: requireById, relationTo → approvedCommunityIds.
   app.get<{ Params: { id: string } }>('/api/v1/wishes/:id', async (request, reply) => {
     const wish = await findById(Number(request.params.id));
     if (!wish) return reply.code(404).send({ code: 'WISH_NOT_FOUND' });
@@ -150,7 +141,7 @@ interface SubmitBody {
 }
 
 async function submit(userId: number, key: string, body: SubmitBody, reply: FastifyReply) {
-  const [earlier] = await rows(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.created_by = ? AND w.idempotency_key = ?`, [userId, key]);
+  const [earlier] = await rows(`SELECT ${RECORD_COLUMNS} ${WISH_WITH_NAMES} WHERE w.created_by = ? AND w.idempotency_key = ?`, [userId, key]);
   if (earlier) return reply.header('Idempotent-Replayed', 'true').code(201).send(earlier);
   const [community] = await rows('SELECT * FROM region WHERE id = ? LIMIT 1', [body.communityId]);
   if (!community || community.level !== 'community') return reply.code(422).send({ code: 'REGION_NOT_A_COMMUNITY' });

@@ -155,3 +155,9 @@ export class ContentGuard implements OnModuleInit {
     return (await this.users.findOne({ where: { id: userId }, select: { id: true, openid: true } }))?.openid ?? null;
   }
 }
+
+/** What a wish event (submit, edit) records about a decision that asked for a person's review. */
+export function contentCheckDetail(screening: ContentDecision): Record<string, unknown> {
+  if (screening.verdict !== 'review') return {};
+  return { contentCheck: { verdict: screening.verdict, by: screening.by, ...(screening.label ? { label: screening.label } : {}), ...(screening.reason ? { reason: screening.reason } : {}) } };
+}

@@ -7,6 +7,7 @@ import { RoleGrant } from '../users/user.entity';
 import { STATUS_LABEL, WishAction } from '../wishes/wish-state';
 import type { WishEvent } from '../wishes/wish-event.entity';
 import type { Wish } from '../wishes/wish.entity';
+import { WISH_WITH_NAMES } from '../wishes/wish-read.sql';
 import { ClaimEnd, wishNoticeText } from './notification-content';
 import { NotificationsService } from './notifications.service';
 import type { NotificationKind } from './wechat-templates';
@@ -89,8 +90,7 @@ export class WishNotifier {
       m,
       `SELECT w.id, w.title, w.resident_id AS residentId, w.claimer_id AS claimerId, w.claimed_at AS claimedAt,
          community.name AS communityName, claimer.name AS memberName
-       FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id
-       WHERE w.id = :wishId`,
+       ${WISH_WITH_NAMES} WHERE w.id = :wishId`,
       { wishId },
     );
     return row ? { ...row, claimedAt: rawDate(row.claimedAt) } : null;

@@ -6,7 +6,7 @@ import { Page } from '../common/pagination';
 import type { WishPhotoViewer } from '../media/photo-access';
 import { StatusPageQuery, WishListQuery } from './dto/wish.dto';
 import { toEventView, WishEventView, WishView } from './dto/wish.view';
-import { WishReadRepository, WishRecord } from './wish-read.repository';
+import { WishReadRepository } from './wish-read.repository';
 import { VISIBLE_TO_MEMBERS, WishRelations } from './wish-relations';
 import { WishErrors } from './wish.errors';
 
@@ -24,7 +24,7 @@ export class WishQueries {
   ) {}
 
   async get(principal: Principal, id: number): Promise<WishView> {
-    const wish = await this.requireWish(id);
+    const wish = await this.wishes.requireById(id);
     const relation = await this.relations.relationTo(principal, wish);
     if (!this.relations.canSee(relation, wish)) throw WishErrors.WISH_NOT_FOUND.error();
     const rights = this.relations.rights(relation, wish);
@@ -48,7 +48,7 @@ export class WishQueries {
   }
 
   async events(principal: Principal, id: number): Promise<WishEventView[]> {
-    const wish = await this.requireWish(id);
+    const wish = await this.wishes.requireById(id);
     const relation = await this.relations.relationTo(principal, wish);
     if (!this.relations.canSee(relation, wish)) throw WishErrors.WISH_NOT_FOUND.error();
     return (await this.wishes.events(id)).map((event) => toEventView(event, relation.admin));
@@ -98,11 +98,5 @@ export class WishQueries {
       limit: query.limit,
     });
     return this.relations.page(principal, rows, query.limit, { contact: false, claimer: false });
-  }
-
-  async requireWish(id: number): Promise<WishRecord> {
-    const wish = await this.wishes.findById(id);
-    if (!wish) throw WishErrors.WISH_NOT_FOUND.error();
-    return wish;
   }
 }

@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, ObjectLiteral } from 'typeorm';
 import { decodeCursor } from '../common/pagination';
-import { rawDate as toDate, rawQuery } from '../database/raw-query';
+import { rawDate, rawQuery } from '../database/raw-query';
 import type { WishStatus } from './wish-state';
+import { CARD_COLUMNS, RECORD_COLUMNS, WISH_WITH_NAMES } from './wish-read.sql';
 import { WishEvent } from './wish-event.entity';
+import { WishErrors } from './wish.errors';
 import type { Wish } from './wish.entity';
 
 /** What a wish view shows (dto/wish.view.ts): the public columns, with the community's and the claimer's names. */
@@ -36,15 +38,6 @@ export interface ListFilter {
  * those paths (~24 % of its busy time under `npm run bench`, issue #7). The SQL is the one the query
  * builder produced, with only the columns a view needs, mapped by hand; it runs on SQLite and MySQL alike.
  */
-const CARD_COLUMNS = `w.id, w.title, w.description, w.category, w.kind, w.status, w.channel, w.community_id AS communityId,
-  community.name AS communityName, w.resident_name AS residentName, w.estimated_cost AS estimatedCost, w.expected_by AS expectedBy,
-  w.photo_ids AS photoIds, w.fulfilment_photo_ids AS fulfilmentPhotoIds, w.fulfilment_note AS fulfilmentNote, w.rating,
-  w.rating_comment AS ratingComment, w.claimer_id AS claimerId, claimer.name AS claimerName, w.created_at AS createdAt,
-  w.reviewed_at AS reviewedAt, w.claimed_at AS claimedAt, w.fulfilled_at AS fulfilledAt, w.completed_at AS completedAt,
-  w.closed_at AS closedAt`;
-const RECORD_COLUMNS = `${CARD_COLUMNS}, w.region_path AS regionPath, w.resident_id AS residentId, w.created_by AS createdBy,
-  w.claimer_unit_id AS claimerUnitId, w.resident_phone_cipher AS residentPhoneCipher, w.resident_address AS residentAddress`;
-const WITH_NAMES = 'FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id';
 
 /** The read side of wishes: the hot-path reads as raw SQL (see above), and the timeline. */
 @Injectable()
@@ -52,12 +45,19 @@ export class WishReadRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async findById(id: number): Promise<WishRecord | null> {
-    const [row] = await this.query(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.id = :id`, { id });
+    const [row] = await this.query(`SELECT ${RECORD_COLUMNS} ${WISH_WITH_NAMES} WHERE w.id = :id`, { id });
     return row ? toRecord(row) : null;
   }
 
+  /** The wish, or 404 WISH_NOT_FOUND. */
+  async requireById(id: number): Promise<WishRecord> {
+    const wish = await this.findById(id);
+    if (!wish) throw WishErrors.WISH_NOT_FOUND.error();
+    return wish;
+  }
+
   async findByIdempotencyKey(createdBy: number, key: string): Promise<WishRecord | null> {
-    const [row] = await this.query(`SELECT ${RECORD_COLUMNS} ${WITH_NAMES} WHERE w.created_by = :createdBy AND w.idempotency_key = :key`, { createdBy, key });
+    const [row] = await this.query(`SELECT ${RECORD_COLUMNS} ${WISH_WITH_NAMES} WHERE w.created_by = :createdBy AND w.idempotency_key = :key`, { createdBy, key });
     return row ? toRecord(row) : null;
   }
 
@@ -85,7 +85,7 @@ export class WishReadRepository {
     if (filter.category) add('w.category = :category', { category: filter.category });
     const cursor = decodeCursor(filter.cursor);
     if (cursor) add('(w.created_at < :at OR (w.created_at = :at AND w.id < :cursorId))', { at: cursor.at, cursorId: cursor.id });
-    const sql = `SELECT ${CARD_COLUMNS} ${WITH_NAMES} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${CARD_COLUMNS} ${WISH_WITH_NAMES} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY w.created_at DESC, w.id DESC LIMIT ${Math.trunc(filter.limit) + 1}`;
     return (await this.query(sql, params)).map(toCard);
   }
@@ -127,12 +127,12 @@ function toCard(row: Row): WishCard {
     ratingComment: row.ratingComment as string | null,
     claimerId: row.claimerId as number | null,
     claimerName: (row.claimerName as string | null) ?? null,
-    createdAt: toDate(row.createdAt)!,
-    reviewedAt: toDate(row.reviewedAt),
-    claimedAt: toDate(row.claimedAt),
-    fulfilledAt: toDate(row.fulfilledAt),
-    completedAt: toDate(row.completedAt),
-    closedAt: toDate(row.closedAt),
+    createdAt: rawDate(row.createdAt)!,
+    reviewedAt: rawDate(row.reviewedAt),
+    claimedAt: rawDate(row.claimedAt),
+    fulfilledAt: rawDate(row.fulfilledAt),
+    completedAt: rawDate(row.completedAt),
+    closedAt: rawDate(row.closedAt),
   };
 }
 

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
-import { ContentDecision, ContentGuard } from '../content/content-guard';
+import { contentCheckDetail, ContentDecision, ContentGuard } from '../content/content-guard';
 import { FieldCipher } from '../common/crypto/field-cipher';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -13,13 +13,12 @@ import { User } from '../users/user.entity';
 import { OfflineWishBody, SubmitWishBody } from './dto/wish.dto';
 import { WishView } from './dto/wish.view';
 import { WishLimits } from './wish-limits';
-import { WishReadRepository, WishRecord } from './wish-read.repository';
+import { WishReadRepository } from './wish-read.repository';
 import { WishRelations } from './wish-relations';
 import { WishRepository } from './wish.repository';
 import type { Actor } from './wish-state';
 import { freshWishState, Wish } from './wish.entity';
 import { WishErrors } from './wish.errors';
-import { contentCheckDetail } from './wish.service';
 
 type SubmissionActor = { id: number | null; kind: Actor; role: string };
 
@@ -81,7 +80,7 @@ export class WishSubmissions {
         if (community.autoApprove && screening.verdict === 'pass') await this.publish(m, wish, { id: null, kind: 'system', role: 'system' }, 'auto_approve', now);
         return wish.id;
       });
-      const wish = await this.requireWish(id);
+      const wish = await this.reads.requireById(id);
       this.logger.log({ wishId: id, communityId: community.id, status: wish.status, actor: principal.id }, 'wish submitted');
       return { wish: await this.relations.view(principal, wish), replayed: false };
     } catch (error) {
@@ -125,7 +124,7 @@ export class WishSubmissions {
       return wish.id;
     });
     this.logger.log({ wishId: id, communityId: community.id, actor: principal.id }, 'offline wish entered');
-    return this.relations.view(principal, await this.requireWish(id));
+    return this.relations.view(principal, await this.reads.requireById(id));
   }
 
   private async recordSubmission(m: EntityManager, wish: Wish, actor: SubmissionActor, now: Date, screening: ContentDecision): Promise<void> {
@@ -165,11 +164,5 @@ export class WishSubmissions {
     if (cost !== undefined && cost > this.config.wishes.costCapYuan) {
       throw WishErrors.WISH_COST_OVER_CAP.error(`预计费用不能超过 ${this.config.wishes.costCapYuan} 元`);
     }
-  }
-
-  private async requireWish(id: number): Promise<WishRecord> {
-    const wish = await this.reads.findById(id);
-    if (!wish) throw WishErrors.WISH_NOT_FOUND.error();
-    return wish;
   }
 }

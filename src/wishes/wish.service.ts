@@ -5,7 +5,7 @@ import { wishAuditAction } from '../audit/audit-log.entity';
 import { AuditService } from '../audit/audit.service';
 import { hasRole, Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
-import { ContentDecision, ContentGuard, UserText } from '../content/content-guard';
+import { contentCheckDetail, ContentDecision, ContentGuard, UserText } from '../content/content-guard';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { UploadsService } from '../media/uploads.service';
@@ -161,7 +161,7 @@ export class WishService {
 
   /** Assigns an open wish to a registered member, or reassigns a claimed one. */
   async assign(principal: Principal, id: number, body: AssignBody): Promise<WishView> {
-    const wish = await this.requireWish(id);
+    const wish = await this.reads.requireById(id);
     const action: WishAction = wish.status === 'claimed' ? 'reassign' : 'assign';
     let unitId: number | null = null;
     return this.transition(principal, id, action, 'admin', {
@@ -216,7 +216,7 @@ export class WishService {
     // Who may do what is decided on a plain read, before the transaction: inside it we only write,
     // so a transaction never waits for a second pooled connection. The conditional update below
     // re-checks the status the decision was based on.
-    const wish = await this.requireWish(id);
+    const wish = await this.reads.requireById(id);
     // Read once: the answer after the write is built for the same caller.
     const registeredIn = await this.relations.memberCommunities(principal);
     const relation = await this.relations.relationTo(principal, wish, registeredIn);
@@ -232,6 +232,7 @@ export class WishService {
     const screening = await this.content.screenUserText(principal.id, ...texts);
     if (options.newClaimerId) await this.wishes.ensureClaimLoad(options.newClaimerId);
 
+    const detail = options.detail?.(wish, screening) ?? null;
     await this.tx.run(async (m) => {
       const now = this.clock.now();
       const result = await this.wishes.applyTransition(m, {
@@ -240,7 +241,7 @@ export class WishService {
         to: check.to,
         actor,
         reason: options.reason ?? null,
-        detail: options.detail?.(wish, screening) ?? null,
+        detail,
         set: options.set?.(wish, now),
         now,
         newClaimerId: options.newClaimerId,
@@ -258,12 +259,12 @@ export class WishService {
           actor,
           action: audited,
           target: { type: 'wish', id, regionPath: wish.regionPath },
-          detail: { from: wish.status, to: check.to, ...(options.reason ? { reason: options.reason } : {}), ...(options.detail?.(wish, screening) ?? {}) },
+          detail: { from: wish.status, to: check.to, ...(options.reason ? { reason: options.reason } : {}), ...(detail ?? {}) },
         });
       }
     });
     this.logger.log({ wishId: id, action, from: wish.status, to: check.to, actor: principal.id, as }, 'wish transition');
-    return this.relations.view(principal, await this.requireWish(id), registeredIn);
+    return this.relations.view(principal, await this.reads.requireById(id), registeredIn);
   }
 
   /** Who the caller acts as for this action, or 404 when they may not act on this wish at all. */
@@ -296,16 +297,4 @@ export class WishService {
   }
 
   // ── Helpers ────────────────────────────────────────────────────────────────
-
-  private async requireWish(id: number): Promise<WishRecord> {
-    const wish = await this.reads.findById(id);
-    if (!wish) throw WishErrors.WISH_NOT_FOUND.error();
-    return wish;
-  }
-}
-
-/** What the submit/edit event records about a content check that asked for a person's review. */
-export function contentCheckDetail(screening: ContentDecision): Record<string, unknown> {
-  if (screening.verdict !== 'review') return {};
-  return { contentCheck: { verdict: screening.verdict, by: screening.by, ...(screening.label ? { label: screening.label } : {}), ...(screening.reason ? { reason: screening.reason } : {}) } };
 }
