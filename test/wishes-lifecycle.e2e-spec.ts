@@ -139,6 +139,16 @@ describe.each(testDatabases())('wish lifecycle on %s', (kind) => {
     expect(entered.body).toMatchObject({ status: 'pending_review', channel: 'hotline' });
   });
 
+  it('refuses an offline entry whose resident is not an object (an array, null, text) with 400, writing nothing', async () => {
+    const before = await t.dataSource.getRepository(WishEvent).count();
+    for (const resident of [[], [{ name: '王秀英', phone: '13700002222', address: '甲一社区' }], null, '王秀英']) {
+      const response = await post('/admin/wishes', w.adminA1, { ...wishBody(w.communityA1.id), resident });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', message: '请求参数有误：resident必须是对象' });
+    }
+    expect(await t.dataSource.getRepository(WishEvent).count()).toBe(before);
+  });
+
   it('an auto-approve community publishes at once, with a system approve event', async () => {
     await t.http.patch(`/api/v1/admin/regions/${w.communityA2.id}`).set(w.adminA2.auth).send({ autoApprove: true }).expect(200);
     const response = await post('/wishes', w.residentB, wishBody(w.communityA2.id));

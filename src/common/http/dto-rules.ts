@@ -1,5 +1,5 @@
-import { Transform } from 'class-transformer';
-import { IsInt, Matches, Max, Min, ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsInt, IsObject, Matches, Max, Min, ValidateIf, ValidateNested, ValidationOptions, registerDecorator } from 'class-validator';
 
 /** Trims strings; leaves other values alone for the type validators to refuse. */
 export const Trim = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
@@ -62,4 +62,17 @@ export function IsId(): PropertyDecorator {
  */
 export function Optional(options?: ValidationOptions): PropertyDecorator {
   return ValidateIf((_object, value: unknown) => value !== undefined, options);
+}
+
+/**
+ * One nested object of `type`, validated by its own rules. ValidateNested alone lets an array
+ * through (it validates each element, and `[]` has none), so `"resident": []` reached the service
+ * as a 500; IsObject refuses arrays, null and scalars first.
+ */
+export function Nested(type: () => new () => object): PropertyDecorator {
+  return (target: object, key: string | symbol) => {
+    IsObject()(target, key);
+    ValidateNested()(target, key);
+    Type(type)(target, key);
+  };
 }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsArray, IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DomainError } from '../errors/domain-error';
 import { UpdateMeBody } from '../../users/dto/me.dto';
+import { Nested } from './dto-rules';
 import { FieldProblem, createValidationPipe, validationMessage } from './validation';
 
 class Tag {
@@ -25,6 +26,11 @@ class Sample {
 }
 
 const valid = { title: 'ok', count: 3, kind: 'a', tags: [{ label: 'x' }] };
+
+class Labelled {
+  @Nested(() => Tag)
+  tag!: Tag;
+}
 
 async function refusal(value: unknown, metatype: new () => object = Sample): Promise<DomainError & { details: FieldProblem[] }> {
   try {
@@ -85,6 +91,16 @@ describe('validation pipe', () => {
     const error = await refusal('just text');
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toMatch(/^请求参数有误/);
+  });
+
+  it('Nested takes one object of its type and refuses arrays, null and scalars', async () => {
+    const out = await createValidationPipe().transform({ tag: { label: 'x' } }, { type: 'body', metatype: Labelled });
+    expect((out as Labelled).tag).toBeInstanceOf(Tag);
+    for (const tag of [[], [{ label: 'x' }], null, 'x', 3]) {
+      const error = await refusal({ tag }, Labelled);
+      expect(error.message).toBe('请求参数有误：tag必须是对象');
+    }
+    expect((await refusal({ tag: { label: 'toolong' } }, Labelled)).details).toEqual([{ field: 'tag.label', constraints: ['maxLength'] }]);
   });
 
   it('lists at most five problems, then 等', async () => {

@@ -13,9 +13,8 @@ import {
   Matches,
   Max,
   Min,
-  ValidateNested,
 } from 'class-validator';
-import { IsId, IsMobilePhoneCN, MaxChars, NoControlChars, Optional, Trim } from '../../common/http/dto-rules';
+import { IsId, IsMobilePhoneCN, MaxChars, Nested, NoControlChars, Optional, Trim } from '../../common/http/dto-rules';
 import { PageQuery } from '../../common/pagination';
 import { WISH_CATEGORIES, WISH_KINDS, WishCategory, WishKind } from '../wish.entity';
 import { WISH_STATUSES, WishStatus } from '../wish-state';
@@ -83,7 +82,7 @@ export class ResidentContactBody {
 
 export class OfflineWishBody extends WishContentFields {
   @ApiProperty({ type: ResidentContactBody, description: 'The resident the wish is for (collected door to door)' })
-  @ValidateNested() @Type(() => ResidentContactBody)
+  @Nested(() => ResidentContactBody)
   resident!: ResidentContactBody;
 
   @ApiPropertyOptional({ enum: ['offline', 'hotline'], default: 'offline' })
