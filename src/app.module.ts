@@ -1,11 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
-import { loggingParams } from './common/logging';
 import { Clock } from './common/time/clock';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -38,12 +36,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggingParams(config, options.logStream)),
         CommonModule.forRoot(options.clock ?? new Clock()),
         DatabaseModule,
         WechatModule,
         // Before AuthModule: its global guard runs after the rate limit's (see ThrottlingModule).
-        ThrottlingModule,
+        ThrottlingModule.forRoot(config),
         AuthModule,
         AuditModule,
         UsersModule,

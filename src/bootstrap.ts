@@ -4,14 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage } from 'node:http';
-import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module';
 import { DASHBOARD_PAGE_ROUTES } from './dashboard/dashboard-page.controller';
 import { errorCatalog } from './common/errors/domain-error';
 import { AllExceptionsFilter, toErrorBody } from './common/http/exception.filter';
 import { createValidationPipe } from './common/http/validation';
-import { requestIdOf } from './common/logging';
+import { bindRequestContext } from './common/http/request-context';
+import { createLoggers, logRequests, PinoNestLogger, requestIdOf } from './common/logging';
 import { AppConfig } from './config/app-config';
 
 export const API_PREFIX = 'api/v1';
@@ -27,7 +26,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const adapter = new FastifyAdapter({
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
-    genReqId: (req: IncomingMessage) => ((req as IncomingMessage & { id?: string }).id ??= requestIdOf(req)),
+    genReqId: requestIdOf,
     // JSON bodies nested deeper than this are refused before they reach validation.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -38,14 +37,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
       void reply.status(body.statusCode).send(body);
     },
   });
+  const loggers = createLoggers(config, options.logStream);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
-    bufferLogs: true,
+    logger: new PinoNestLogger(loggers.app),
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
-  // Start-up logs were buffered until the JSON logger was in place; release them now (listen() would
-  // do it too, but tests and the CLI never listen).
-  app.flushLogs();
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_ROUTES });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
@@ -58,8 +54,11 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
 
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (request, reply) => {
+  bindRequestContext(fastify);
+  logRequests(fastify, loggers.access);
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
   SwaggerModule.setup('docs', app, () => buildOpenApi(app), { jsonDocumentUrl: 'docs-json' });

@@ -36,6 +36,7 @@ describe.each(testDatabases())('logging on %s', (kind) => {
     await t.http.post(`/api/v1/admin/wishes/${wish.body.id}/approve`).set(w.adminA1.auth).send({}).expect(200);
     await t.http.post(`/api/v1/wishes/${wish.body.id}/claim`).set(w.memberA1.auth).expect(200);
     await t.http.get(`/api/v1/wishes/${wish.body.id}`).set(w.memberA1.auth).expect(200);
+    await t.http.get('/api/v1/wishes/mine?status=open').set(w.residentA.auth).expect(200);
     await t.http.post('/api/v1/members/registrations').set((await devLogin(t.http, 'log-member')).auth).send({ unitId: w.unitGov.id, communityId: w.communityA1.id, name: '党员甲', phone: '13600001234' }).expect(201);
     // Data rights and the audit log handle the same personal data: their lines must stay clean too.
     await t.http.get(`/api/v1/wishes/${wish.body.id}`).set(w.adminA1.auth).expect(200);
@@ -48,6 +49,15 @@ describe.each(testDatabases())('logging on %s', (kind) => {
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(text).toContain('trace-me-0001');
     expect(text).toMatch(/"msg":"wish transition"/);
+    // Every line written while handling a request carries its id, the access line included.
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const traced = parsed.filter((line) => line.reqId === 'trace-me-0001');
+    expect(traced.map((line) => line.context ?? line.msg)).toEqual(expect.arrayContaining(['WishSubmissions', 'request completed']));
+    expect(traced.find((line) => line.msg === 'request completed')).toMatchObject({ level: 'info', method: 'POST', url: '/api/v1/wishes', statusCode: 201 });
+    // The access line has the path without the query, and 4xx at warn.
+    const access = parsed.filter((line) => line.msg === 'request completed');
+    expect(access.find((line) => String(line.url).startsWith('/api/v1/wishes/mine'))).toMatchObject({ url: '/api/v1/wishes/mine', statusCode: 200 });
+    expect(access.find((line) => line.statusCode === 400)).toMatchObject({ level: 'warn', method: 'PATCH', url: '/api/v1/me' });
     for (const secret of ['13912345678', '13787654321', '13600001234', '机密路 88 号', '保密小区 1 号', 'o-secret-openid-123', login.body.accessToken, login.body.refreshToken]) {
       expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
     }

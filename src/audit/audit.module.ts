@@ -1,20 +1,19 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditController } from './audit.controller';
 import { AuditLog } from './audit-log.entity';
 import { AuditService } from './audit.service';
-import { RequestContextInterceptor } from './request-context.interceptor';
 
 /**
  * The audit log of office actions. Global, so the features whose use cases record into it (wishes,
- * members, dashboard) need not import it; the interceptor gives every request its RequestContext.
+ * members, dashboard) need not import it. Where a request came from reaches
+ * it through RequestContexts (common/http/request-context.ts), set for every request in bootstrap.
  */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditLog])],
   controllers: [AuditController],
-  providers: [AuditService, { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor }],
+  providers: [AuditService],
   exports: [AuditService],
 })
 export class AuditModule {}

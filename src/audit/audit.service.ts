@@ -10,7 +10,7 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { AuditAction, AuditLog, AuditTargetType } from './audit-log.entity';
 import { AuditErrors } from './audit.errors';
 import { AuditEntryView, AuditQuery } from './dto/audit.dto';
-import { RequestContexts } from './request-context';
+import { RequestContexts } from '../common/http/request-context';
 
 export interface AuditEntry {
   actor: { id: number; role: string };

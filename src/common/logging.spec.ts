@@ -1,0 +1,47 @@
+import { Writable } from 'node:stream';
+import { loadAppConfig } from '../config/app-config';
+import { RequestContexts } from './http/request-context';
+import { createLoggers, PinoNestLogger } from './logging';
+
+/** How Nest's Logger calls (context last, fields first, Nest's own (message, stack)) become pino lines. */
+describe('PinoNestLogger', () => {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+  const config = loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug' });
+  const loggers = createLoggers(config, stream);
+  const logger = new PinoNestLogger(loggers.app);
+  beforeEach(() => lines.splice(0));
+
+  it('writes fields, message and context of the code\'s calls', () => {
+    logger.log({ wishId: 7 }, 'wish transition', 'WishService');
+    logger.warn('plain text', 'HTTP');
+    logger.debug('no context');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', wishId: 7, msg: 'wish transition', context: 'WishService' }),
+      expect.objectContaining({ level: 'warn', msg: 'plain text', context: 'HTTP' }),
+      expect.objectContaining({ level: 'debug', msg: 'no context' }),
+    ]);
+    expect(lines[2]).not.toHaveProperty('context');
+  });
+
+  it('keeps an error and Nest\'s (message, stack, context) as err with the stack', () => {
+    logger.error(new Error('boom'), 'Outbox');
+    logger.error('handler failed', 'Error: handler failed\n    at somewhere (file.js:1:1)', 'ExceptionsHandler');
+    expect(lines[0]).toMatchObject({ level: 'error', context: 'Outbox', err: { message: 'boom' } });
+    expect(lines[1]).toMatchObject({ level: 'error', context: 'ExceptionsHandler', err: { message: 'handler failed', stack: expect.stringContaining('at somewhere') } });
+  });
+
+  it('adds the request id inside a request, redacts secrets and masks phone numbers', () => {
+    RequestContexts.run({ requestId: 'req-12345678' }, () => logger.log({ phone: '13912345678', nested: { token: 'abc' } }, 'call 13812345678 now', 'Users'));
+    logger.log('outside');
+    expect(lines[0]).toMatchObject({ reqId: 'req-12345678', phone: '[redacted]', nested: { token: '[redacted]' }, msg: 'call 138****5678 now' });
+    expect(lines[1]).not.toHaveProperty('reqId');
+  });
+
+  it('skips levels that are off without building the line', () => {
+    const quiet = new PinoNestLogger(createLoggers(loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn' }), stream).app);
+    quiet.log({ big: 'x' }, 'dropped', 'Ctx');
+    quiet.warn('kept', 'Ctx');
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: 'kept' })]);
+  });
+});
