@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
 import { UsersModule } from '../users/users.module';
+import { AccessTokenVerifier } from './access-token.verifier';
 import { AccessService } from './access.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -31,8 +32,8 @@ import { TokenService } from './token.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, TokenService, AccessService, { provide: APP_GUARD, useClass: JwtAuthGuard }],
-  // JwtModule too: the rate limiter (src/common/throttling) counts per verified user before this module's guard runs.
-  exports: [AccessService, TokenService, JwtModule],
+  providers: [AuthService, TokenService, AccessService, AccessTokenVerifier, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  // The verifier too: the rate limiter (src/common/throttling) counts per verified user before this module's guard runs.
+  exports: [AccessService, TokenService, AccessTokenVerifier],
 })
 export class AuthModule {}
