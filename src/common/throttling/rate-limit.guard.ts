@@ -1,6 +1,5 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
@@ -9,7 +8,7 @@ import {
   ThrottlerModuleOptions,
   ThrottlerStorage,
 } from '@nestjs/throttler';
-import type { AccessTokenPayload } from '../../auth/token.service';
+import { AccessTokenVerifier } from '../../auth/access-token.verifier';
 import type { Principal } from '../../auth/principal';
 import { CommonErrors } from '../errors/domain-error';
 
@@ -25,13 +24,14 @@ export class RateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    private readonly jwt: JwtService,
+    private readonly tokens: AccessTokenVerifier,
   ) {
     super(options, storage, reflector);
   }
 
   protected override async getTracker(req: { ip: string; headers: Record<string, string | undefined>; principal?: Principal }): Promise<string> {
-    const userId = req.principal?.id ?? this.verifiedUserId(req.headers.authorization);
+    // Verified, not just decoded: a forged `sub` must not buy a fresh counter.
+    const userId = req.principal?.id ?? this.tokens.userIdOf(req.headers.authorization);
     return userId !== undefined ? `user:${userId}` : `ip:${await super.getTracker(req)}`;
   }
 
@@ -42,16 +42,5 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     throw CommonErrors.RATE_LIMITED.error(undefined, { retryAfterSeconds: Math.max(1, detail.timeToBlockExpire) });
-  }
-
-  /** The token is verified, not just decoded: a forged `sub` must not buy a fresh counter. */
-  private verifiedUserId(header: string | undefined): number | undefined {
-    if (!header?.startsWith('Bearer ')) return undefined;
-    try {
-      const payload = this.jwt.verify<AccessTokenPayload>(header.slice(7).trim());
-      return payload.typ === 'access' && Number.isSafeInteger(payload.sub) ? payload.sub : undefined;
-    } catch {
-      return undefined;
-    }
   }
 }
