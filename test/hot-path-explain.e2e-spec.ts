@@ -1,3 +1,4 @@
+import * as rawSql from '../src/database/raw-query';
 import { freshWishState, Wish } from '../src/wishes/wish.entity';
 import type { WishStatus } from '../src/wishes/wish-state';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
@@ -7,8 +8,8 @@ import { buildWishWorld, WishWorld } from './support/wish-world';
  * The hot-path reads (WishReadRepository's raw SQL, issue #7) are answered from an index, in index
  * order: the member wall from idx_wish_wall, "mine" from idx_wish_resident, a page after a keyset
  * cursor likewise, a wish by its primary key, and the names joined by primary key — never a scan
- * or a sort of the wish table. The SQL checked is what the endpoints actually sent (captured on the
- * way to the driver), explained with its own parameters, on a table with enough rows and
+ * or a sort of the wish table. The SQL checked is what the endpoints actually sent (captured where
+ * the repositories hand it to rawQuery), explained with its own parameters, on a table with enough rows and
  * statistics that MariaDB's optimizer has a real choice.
  */
 interface Sent {
@@ -29,11 +30,16 @@ describe.each(testDatabases())('hot-path query plans on %s', (kind) => {
 
   /** Runs one request and returns the wish-table reads it sent through the read repository. */
   async function wishReadsOf(request: () => Promise<{ status: number; body: { nextCursor?: string | null } }>): Promise<{ sent: Sent[]; body: { nextCursor?: string | null } }> {
-    const spy = jest.spyOn(t.dataSource.manager, 'query');
+    const spy = jest.spyOn(rawSql, 'rawQuery');
     try {
       const response = await request();
       expect(response.status).toBe(200);
-      const sent: Sent[] = spy.mock.calls.map(([sql, params]) => ({ sql, params })).filter((call) => /FROM wish w\b/.test(call.sql));
+      const sent: Sent[] = spy.mock.calls
+        .filter(([, sql]) => /FROM wish w\b/.test(sql))
+        .map(([, named, values]) => {
+          const [sql, params] = t.dataSource.driver.escapeQueryWithParameters(named, values ?? {});
+          return { sql, params };
+        });
       return { sent, body: response.body };
     } finally {
       spy.mockRestore();

@@ -43,6 +43,9 @@ function databaseDown(error: unknown): boolean {
   for (let depth = 0; current && depth < 4; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && DATABASE_DOWN.has(code)) return true;
+    // mysql2 marks errors that broke the connection as fatal; some carry no code, such as a query on a
+    // pooled connection that closed while the server was unreachable.
+    if ((current as { fatal?: unknown }).fatal === true) return true;
     current = (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
   }
   return false;
