@@ -94,6 +94,8 @@ async function main(): Promise<void> {
   });
 
   await app.listen({ port: Number(env.PORT ?? 3998), host: '127.0.0.1' });
+  // A clean exit on the harness's SIGTERM, so that --cpu-prof gets written.
+  process.once('SIGTERM', () => void app.close().then(() => pool.end()).finally(() => process.exit(0)));
 }
 
 async function claim(id: number, userId: number, reply: FastifyReply) {

@@ -114,9 +114,9 @@ async function main(): Promise<void> {
     log(`city: ${city.members.length} members, ${city.residents.length} residents with wishes, ${city.visible.length} open wishes on walls`);
 
     const serviceLog = join(outDir, `service-${stamp}.log`);
-    // --cpu-prof: V8 writes the service's profile to bench-results/ when it exits (summary: node dist/bench/cpu-profile.js FILE).
-    const profile = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', outDir] : [];
-    const service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, join(dist, 'main.js')], {
+    // --cpu-prof: V8 writes each server's profile to bench-results/ when it exits (summary: node dist/bench/cpu-profile.js FILE).
+    const profile = (target: Target) => (values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', outDir, '--cpu-prof-name', `${target}-${stamp}.cpuprofile`] : []);
+    const service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile('service'), join(dist, 'main.js')], {
       env: {
         ...process.env,
         ...db,
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       stdio: ['ignore', openSync(serviceLog, 'w'), 'inherit'],
     });
     children.push(service);
-    const bare = spawn(process.execPath, [join(__dirname, 'bare-server.js')], {
+    const bare = spawn(process.execPath, [...profile('bare'), join(__dirname, 'bare-server.js')], {
       env: { ...process.env, ...db, PORT: String(BARE_PORT), CLAIM_LIMIT: String(CLAIM_LIMIT) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
