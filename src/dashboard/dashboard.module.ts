@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { rawExecute } from '../database/raw-query';
 import { WishEventBus } from '../wishes/wish-event-bus';
 import { WishesModule } from '../wishes/wishes.module';
 import { DashboardController } from './dashboard.controller';
@@ -10,7 +11,7 @@ import { LedgerExportService } from './ledger-export.service';
 import { OverdueService } from './overdue.service';
 import { QuotaService } from './quota.service';
 import { RollupReader } from './rollup-reader';
-import { DASHBOARD_ENTITIES, RollupQueueEntry } from './rollup/rollup.entities';
+import { DASHBOARD_ENTITIES } from './rollup/rollup.entities';
 import { RollupStore } from './rollup/rollup-store';
 import { RollupWorker } from './rollup/rollup.worker';
 
@@ -29,8 +30,9 @@ export class DashboardModule implements OnModuleInit {
 
   onModuleInit(): void {
     // One queue row per event, in the transition's transaction: cheap, and never a shared hot row.
+    // Raw: it is written on every transition (issue #7).
     this.bus.subscribe('rollups', async (manager, event) => {
-      await manager.insert(RollupQueueEntry, { eventId: event.id, enqueuedAt: event.at });
+      await rawExecute(manager, 'INSERT INTO dashboard_rollup_queue (event_id, enqueued_at) VALUES (:eventId, :enqueuedAt)', { eventId: event.id, enqueuedAt: event.at });
     });
   }
 }

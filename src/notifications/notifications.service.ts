@@ -5,9 +5,9 @@ import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { decodeCursor, toPage } from '../common/pagination';
 import { Clock } from '../common/time/clock';
+import { rawExecute, rawQuery } from '../database/raw-query';
 import { TransactionRunner } from '../database/transaction-runner';
 import { OutboxService } from '../outbox/outbox.service';
-import { User } from '../users/user.entity';
 import { InboxQuery, NotificationPage, NotificationView, ReadAllView } from './dto/notification.dto';
 import { NoticeSent, Notification } from './notification.entity';
 import { NotificationErrors } from './notification.errors';
@@ -57,14 +57,18 @@ export class NotificationsService {
   ) {}
 
   async notify(m: EntityManager, intent: NotificationIntent): Promise<void> {
-    const user = await m.getRepository(User).findOne({ where: { id: intent.userId }, select: { id: true, openid: true, deletedAt: true } });
+    // Raw read and insert: a claim's transaction runs this every time (issue #7).
+    const [user] = await rawQuery<{ openid: string | null; deletedAt: unknown }>(m, 'SELECT openid, deleted_at AS deletedAt FROM app_user WHERE id = :id', { id: intent.userId });
     // An erased account keeps no inbox (PIPL): nothing is written for it.
     if (!user || user.deletedAt) return;
     const now = this.clock.now();
     const title = truncateChars(intent.title, 64, true);
     const body = truncateChars(intent.body, 500, true);
-    const inserted = await m.getRepository(Notification).insert({ userId: intent.userId, kind: intent.kind, title, body, wishId: intent.wishId, readAt: null, createdAt: now });
-    const notificationId = Number(inserted.identifiers[0].id);
+    const { insertId: notificationId } = await rawExecute(
+      m,
+      'INSERT INTO notification (user_id, kind, title, body, wish_id, read_at, created_at) VALUES (:userId, :kind, :title, :body, :wishId, NULL, :createdAt)',
+      { userId: intent.userId, kind: intent.kind, title, body, wishId: intent.wishId, createdAt: now },
+    );
 
     const template = this.config.wechat.templates[intent.kind];
     if (!template || !user.openid || user.openid.startsWith(DEV_OPENID_PREFIX)) return;

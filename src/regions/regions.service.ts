@@ -5,6 +5,7 @@ import { AccessService } from '../auth/access.service';
 import type { Principal } from '../auth/principal';
 import { Clock } from '../common/time/clock';
 import { isForeignKeyViolation, isUniqueViolation } from '../database/driver-errors';
+import { rawDate, rawQuery } from '../database/raw-query';
 import { TransactionRunner } from '../database/transaction-runner';
 import { CreateRegionBody, RegionView, UpdateRegionBody } from './dto/region.dto';
 import { CHILD_LEVEL, Region } from './region.entity';
@@ -85,10 +86,17 @@ export class RegionsService {
     });
   }
 
+  /** Raw: every submission and fulfilment reads its community (issue #7). */
   private async require(id: number): Promise<Region> {
-    const region = await this.regions.findOneBy({ id });
-    if (!region) throw RegionErrors.REGION_NOT_FOUND.error();
-    return region;
+    const [row] = await rawQuery<Omit<Region, 'autoApprove' | 'requireFulfilmentPhotos' | 'createdAt'> & { autoApprove: unknown; requireFulfilmentPhotos: unknown; createdAt: unknown }>(
+      this.regions.manager,
+      `SELECT id, parent_id AS parentId, level, name, path, auto_approve AS autoApprove, require_fulfilment_photos AS requireFulfilmentPhotos, created_at AS createdAt
+       FROM region WHERE id = :id`,
+      { id },
+    );
+    if (!row) throw RegionErrors.REGION_NOT_FOUND.error();
+    // Booleans come back as 0/1 from both databases.
+    return { ...row, autoApprove: Boolean(row.autoApprove), requireFulfilmentPhotos: Boolean(row.requireFulfilmentPhotos), createdAt: rawDate(row.createdAt)! };
   }
 }
 

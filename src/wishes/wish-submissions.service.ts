@@ -6,10 +6,11 @@ import { AppConfig } from '../config/app-config';
 import { contentCheckDetail, ContentDecision, ContentGuard } from '../content/content-guard';
 import { FieldCipher } from '../common/crypto/field-cipher';
 import { Clock } from '../common/time/clock';
+import { rawQuery } from '../database/raw-query';
 import { TransactionRunner } from '../database/transaction-runner';
 import { UploadsService } from '../media/uploads.service';
 import { RegionsService } from '../regions/regions.service';
-import { User } from '../users/user.entity';
+import type { User } from '../users/user.entity';
 import { OfflineWishBody, SubmitWishBody } from './dto/wish.dto';
 import { WishView } from './dto/wish.view';
 import { WishLimits } from './wish-limits';
@@ -59,7 +60,7 @@ export class WishSubmissions {
     const now = this.clock.now();
     try {
       const id = await this.tx.run(async (m) => {
-        const profile = await m.getRepository(User).findOne({ where: { id: principal.id }, select: { id: true, name: true, phoneCipher: true, address: true } });
+        const [profile] = await rawQuery<Pick<User, 'name' | 'phoneCipher' | 'address'>>(m, 'SELECT name, phone_cipher AS phoneCipher, address FROM app_user WHERE id = :id', { id: principal.id });
         const wish = await this.wishes.insertWish(m, {
           ...this.fields(body),
           photoIds,

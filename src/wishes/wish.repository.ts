@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { rawQuery } from '../database/raw-query';
+import { rawExecute, rawQuery } from '../database/raw-query';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Actor, WishAction, WishStatus } from './wish-state';
 import { claimSlotDelta } from './wish-state';
@@ -43,9 +43,9 @@ export class WishRepository {
    * winner's committed state rather than its own snapshot. (SQLite transactions run one at a time.)
    */
   async currentStatus(manager: EntityManager, id: number): Promise<WishStatus | null> {
-    const qb = manager.createQueryBuilder(Wish, 'w').select(['w.id', 'w.status']).where('w.id = :id', { id });
-    if (manager.connection.options.type !== 'better-sqlite3') qb.setLock('pessimistic_read');
-    return (await qb.getOne())?.status ?? null;
+    const lock = manager.connection.options.type === 'better-sqlite3' ? '' : ' LOCK IN SHARE MODE';
+    const [row] = await rawQuery<{ status: WishStatus }>(manager, `SELECT status FROM wish WHERE id = :id${lock}`, { id });
+    return row?.status ?? null;
   }
 
   /*
@@ -77,10 +77,18 @@ export class WishRepository {
     return row;
   }
 
-  /** The one place wish events are written; subscribers of the bus write their follow-up rows in the same transaction. */
+  /**
+   * The one place wish events are written; subscribers of the bus write their follow-up rows in the
+   * same transaction. Raw, like the slot updates below: every transition writes one (issue #7).
+   */
   async insertEvent(manager: EntityManager, event: Omit<WishEvent, 'id' | 'wish'>): Promise<WishEvent> {
-    const row = manager.getRepository(WishEvent).create(event);
-    await manager.getRepository(WishEvent).insert(row as QueryDeepPartialEntity<WishEvent>);
+    const { insertId } = await rawExecute(
+      manager,
+      `INSERT INTO wish_event (wish_id, community_id, action, from_status, to_status, actor_id, actor_kind, actor_role, reason, detail, at)
+       VALUES (:wishId, :communityId, :action, :fromStatus, :toStatus, :actorId, :actorKind, :actorRole, :reason, :detail, :at)`,
+      { ...event, detail: event.detail === null ? null : JSON.stringify(event.detail) },
+    );
+    const row: WishEvent = { ...event, id: insertId };
     await this.eventBus.publishInTransaction(manager, row);
     return row;
   }
@@ -103,12 +111,12 @@ export class WishRepository {
 
     const newClaimer = write.newClaimerId ?? wish.claimerId;
     if (write.action === 'reassign') {
-      if (wish.claimerId) await this.moveSlot(manager, wish.claimerId, -1);
+      if (wish.claimerId) await this.releaseSlot(manager, wish.claimerId);
       if (newClaimer && !(await this.takeSlot(manager, newClaimer, write.claimLimit))) return { ok: false, reason: 'claim_limit' };
     } else {
       const delta = claimSlotDelta(from, to);
       if (delta > 0 && newClaimer && !(await this.takeSlot(manager, newClaimer, write.claimLimit))) return { ok: false, reason: 'claim_limit' };
-      if (delta < 0 && wish.claimerId) await this.moveSlot(manager, wish.claimerId, -1);
+      if (delta < 0 && wish.claimerId) await this.releaseSlot(manager, wish.claimerId);
     }
 
     const event = await this.insertEvent(manager, {
@@ -139,21 +147,11 @@ export class WishRepository {
 
   /** Checked increment: succeeds only while the member holds fewer than `limit` active claims. */
   private async takeSlot(manager: EntityManager, userId: number, limit?: number): Promise<boolean> {
-    const qb = manager
-      .createQueryBuilder()
-      .update(MemberClaimLoad)
-      .set({ activeClaims: () => 'active_claims + 1' })
-      .where('user_id = :userId', { userId });
-    if (limit !== undefined) qb.andWhere('active_claims < :limit', { limit });
-    return Boolean((await qb.execute()).affected);
+    const underLimit = limit === undefined ? '' : ' AND active_claims < :limit';
+    return (await rawExecute(manager, `UPDATE member_claim_load SET active_claims = active_claims + 1 WHERE user_id = :userId${underLimit}`, { userId, limit })).affected > 0;
   }
 
-  private async moveSlot(manager: EntityManager, userId: number, delta: -1): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(MemberClaimLoad)
-      .set({ activeClaims: () => `active_claims ${delta < 0 ? '-' : '+'} 1` })
-      .where('user_id = :userId AND active_claims > 0', { userId })
-      .execute();
+  private async releaseSlot(manager: EntityManager, userId: number): Promise<void> {
+    await rawExecute(manager, 'UPDATE member_claim_load SET active_claims = active_claims - 1 WHERE user_id = :userId AND active_claims > 0', { userId });
   }
 }
