@@ -48,10 +48,27 @@ export function defineErrors<const T extends Record<string, readonly [status: nu
       code,
       status,
       message,
-      error: (override?: string, details?: unknown) => new DomainError(code, status, override ?? message, details),
+      error: (override?: string, details?: unknown) => {
+        const make = () => new DomainError(code, status, override ?? message, details);
+        return status >= 500 ? make() : withoutStackTrace(make);
+      },
     };
   }
   return out as { readonly [K in keyof T]: ErrorFactory };
+}
+
+/**
+ * A 4xx is an expected answer (a lost claim race, a bad field), logged by code and never with a
+ * stack: capturing one on every 409 of a claim storm was measurable (issue #7). 5xx keep theirs.
+ */
+function withoutStackTrace<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** Codes shared by every feature. */
