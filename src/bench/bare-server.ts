@@ -1,6 +1,6 @@
 import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
 import { createPool, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { CARD_COLUMNS, RECORD_COLUMNS, WISH_WITH_NAMES } from '../wishes/wish-read.sql';
+import { CARD_COLUMNS, NOTICE_FACTS_COLUMNS, RECORD_COLUMNS, WISH_WITH_NAMES } from '../wishes/wish-read.sql';
 
 /**
  * The benchmark's yardstick: Fastify + mysql2 running, for each scenario, the same SQL the service
@@ -115,18 +115,14 @@ async function claim(id: number, userId: number, reply: FastifyReply) {
       [userId, registration.unit_id, now, now, id],
     );
     if (!updated.affectedRows) {
-      await rows('SELECT w.id, w.status FROM wish w WHERE w.id = ? LOCK IN SHARE MODE', [id], db);
+      await rows('SELECT status FROM wish WHERE id = ? LOCK IN SHARE MODE', [id], db);
       return 'lost' as const;
     }
     const [slot] = await db.query<ResultSetHeader>('UPDATE member_claim_load SET active_claims = active_claims + 1 WHERE user_id = ? AND active_claims < ?', [userId, claimLimit]);
     if (!slot.affectedRows) return 'limit' as const;
-    const event = await rows(
-      "INSERT INTO wish_event (id, wish_id, community_id, action, from_status, to_status, actor_id, actor_kind, actor_role, reason, detail, at) VALUES (DEFAULT, ?, ?, 'claim', 'open', 'claimed', ?, 'member', 'member', NULL, NULL, ?) RETURNING id",
-      [id, wish.communityId, userId, now],
-      db,
-    );
+    const eventId = await insertEvent(db, [id, wish.communityId, 'claim', 'open', 'claimed', userId, 'member', 'member', null, null, now]);
     await notify(db, id, 'wish_claimed', '心愿已被认领', (title, member) => `你的心愿「${title}」已由党员${member}认领，对方会尽快与你联系。`);
-    await rows('INSERT INTO dashboard_rollup_queue (id, event_id, enqueued_at) VALUES (DEFAULT, ?, ?) RETURNING id', [event[0].id, now], db);
+    await db.query('INSERT INTO dashboard_rollup_queue (event_id, enqueued_at) VALUES (?, ?)', [eventId, now]);
     return 'won' as const;
   });
   if (outcome === 'lost') return reply.code(409).send({ code: 'WISH_ALREADY_CLAIMED' });
@@ -145,60 +141,62 @@ interface SubmitBody {
 async function submit(userId: number, key: string, body: SubmitBody, reply: FastifyReply) {
   const [earlier] = await rows(`SELECT ${RECORD_COLUMNS} ${WISH_WITH_NAMES} WHERE w.created_by = ? AND w.idempotency_key = ?`, [userId, key]);
   if (earlier) return reply.header('Idempotent-Replayed', 'true').code(201).send(earlier);
-  const [community] = await rows('SELECT * FROM region WHERE id = ? LIMIT 1', [body.communityId]);
+  const [community] = await rows(
+    'SELECT id, parent_id AS parentId, level, name, path, auto_approve AS autoApprove, require_fulfilment_photos AS requireFulfilmentPhotos, created_at AS createdAt FROM region WHERE id = ?',
+    [body.communityId],
+  );
   if (!community || community.level !== 'community') return reply.code(422).send({ code: 'REGION_NOT_A_COMMUNITY' });
   await rows('SELECT COUNT(*) AS n FROM wish WHERE resident_id = ? AND status IN (?)', [userId, ACTIVE]);
   await rows("SELECT COUNT(*) AS n FROM wish WHERE created_by = ? AND channel = 'mini_program' AND created_at >= ?", [userId, new Date(Date.now() - 86_400_000)]);
   const now = new Date();
   const id = await transaction(async (db) => {
-    const [profile] = await rows('SELECT id, name, phone_cipher, address FROM app_user WHERE id = ? LIMIT 1', [userId], db);
+    const [profile] = await rows('SELECT name, phone_cipher AS phoneCipher, address FROM app_user WHERE id = ?', [userId], db);
     const [wish] = await rows(
       `INSERT INTO wish (id, title, description, category, kind, estimated_cost, expected_by, photo_ids, community_id, region_path, resident_id, resident_name, resident_phone_cipher, resident_address, created_by, channel, status, claimer_id, claimer_unit_id, fulfilment_note, fulfilment_photo_ids, rating, rating_comment, idempotency_key, version, created_at, reviewed_at, claimed_at, fulfilled_at, completed_at, closed_at, updated_at)
        VALUES (DEFAULT, ?, ?, ?, ?, NULL, NULL, '[]', ?, ?, ?, ?, ?, ?, ?, 'mini_program', 'pending_review', NULL, NULL, NULL, '[]', NULL, NULL, ?, 1, ?, NULL, NULL, NULL, NULL, NULL, ?) RETURNING id, version`,
-      [body.title, body.description, body.category, body.kind, community.id, community.path, userId, profile?.name ?? '居民', profile?.phone_cipher ?? null, profile?.address ?? null, userId, key, now, now],
+      [body.title, body.description, body.category, body.kind, community.id, community.path, userId, profile?.name ?? '居民', profile?.phoneCipher ?? null, profile?.address ?? null, userId, key, now, now],
       db,
     );
-    const event = await rows(
-      "INSERT INTO wish_event (id, wish_id, community_id, action, from_status, to_status, actor_id, actor_kind, actor_role, reason, detail, at) VALUES (DEFAULT, ?, ?, 'submit', NULL, 'pending_review', ?, 'resident', 'resident', NULL, '{\"channel\":\"mini_program\"}', ?) RETURNING id",
-      [wish.id, community.id, userId, now],
-      db,
-    );
-    await rows('INSERT INTO dashboard_rollup_queue (id, event_id, enqueued_at) VALUES (DEFAULT, ?, ?) RETURNING id', [event[0].id, now], db);
-    if (community.auto_approve) {
+    const eventId = await insertEvent(db, [wish.id, community.id, 'submit', null, 'pending_review', userId, 'resident', 'resident', null, '{"channel":"mini_program"}', now]);
+    await db.query('INSERT INTO dashboard_rollup_queue (event_id, enqueued_at) VALUES (?, ?)', [eventId, now]);
+    if (community.autoApprove) {
       await db.query("UPDATE wish SET reviewed_at = ?, status = 'open', updated_at = ?, version = version + 1 WHERE id = ? AND status = 'pending_review'", [now, now, wish.id]);
-      const approved = await rows(
-        "INSERT INTO wish_event (id, wish_id, community_id, action, from_status, to_status, actor_id, actor_kind, actor_role, reason, detail, at) VALUES (DEFAULT, ?, ?, 'auto_approve', 'pending_review', 'open', NULL, 'system', 'system', NULL, NULL, ?) RETURNING id",
-        [wish.id, community.id, now],
-        db,
-      );
+      const approvedId = await insertEvent(db, [wish.id, community.id, 'auto_approve', 'pending_review', 'open', null, 'system', 'system', null, null, now]);
       await notify(db, wish.id, 'wish_approved', '心愿已通过审核', (title) => `你的心愿「${title}」已通过审核并公开，等待党员认领。`);
-      await rows('INSERT INTO dashboard_rollup_queue (id, event_id, enqueued_at) VALUES (DEFAULT, ?, ?) RETURNING id', [approved[0].id, now], db);
+      await db.query('INSERT INTO dashboard_rollup_queue (event_id, enqueued_at) VALUES (?, ?)', [approvedId, now]);
     }
     return wish.id as number;
   });
   return reply.code(201).send(await findById(id));
 }
 
+/** WishRepository.insertEvent: a plain INSERT, the id from the OK packet. */
+async function insertEvent(db: PoolConnection, values: unknown[]): Promise<number> {
+  const [result] = await db.query<ResultSetHeader>(
+    'INSERT INTO wish_event (wish_id, community_id, action, from_status, to_status, actor_id, actor_kind, actor_role, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    values,
+  );
+  return result.insertId;
+}
+
 /**
  * WishNotifier.onWishEvent for a claim or an auto-approval, inside the transition's transaction: the
- * wish, its community's name, the claimer's name (when claimed), the resident's openid, and the
- * in-app notification row. (No outbox row: the bench configures no WeChat templates.)
+ * wish with its community's and claimer's names (one join), the resident's openid, and the in-app
+ * notification row. (No outbox row: the bench configures no WeChat templates.)
  */
 async function notify(db: PoolConnection, wishId: number, kind: string, title: string, body: (wishTitle: string, memberName: string | null) => string): Promise<void> {
-  const [wish] = await rows('SELECT id, title, resident_id, claimer_id, claimed_at, community_id FROM wish WHERE id = ? LIMIT 1', [wishId], db);
-  if (!wish?.resident_id) return;
-  await rows('SELECT id, name FROM region WHERE id = ? LIMIT 1', [wish.community_id], db);
-  const [member] = wish.claimer_id ? await rows('SELECT id, name FROM app_user WHERE id = ? LIMIT 1', [wish.claimer_id], db) : [];
-  const [resident] = await rows('SELECT id, openid, deleted_at FROM app_user WHERE id = ? LIMIT 1', [wish.resident_id], db);
-  if (!resident || resident.deleted_at) return;
-  await rows('INSERT INTO notification (id, user_id, kind, title, body, wish_id, read_at, created_at) VALUES (DEFAULT, ?, ?, ?, ?, ?, NULL, ?) RETURNING id', [
-    resident.id,
+  const [wish] = await rows(`SELECT ${NOTICE_FACTS_COLUMNS} ${WISH_WITH_NAMES} WHERE w.id = ?`, [wishId], db);
+  if (!wish?.residentId) return;
+  const [resident] = await rows('SELECT openid, deleted_at AS deletedAt FROM app_user WHERE id = ?', [wish.residentId], db);
+  if (!resident || resident.deletedAt) return;
+  await db.query('INSERT INTO notification (user_id, kind, title, body, wish_id, read_at, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)', [
+    wish.residentId,
     kind,
     title,
-    body(wish.title, member?.name ?? null),
+    body(wish.title, wish.memberName ?? null),
     wishId,
     new Date(),
-  ], db);
+  ]);
 }
 
 async function transaction<T>(work: (db: PoolConnection) => Promise<T>): Promise<T> {

@@ -7,7 +7,7 @@ import { RoleGrant } from '../users/user.entity';
 import { STATUS_LABEL, WishAction } from '../wishes/wish-state';
 import type { WishEvent } from '../wishes/wish-event.entity';
 import type { Wish } from '../wishes/wish.entity';
-import { WISH_WITH_NAMES } from '../wishes/wish-read.sql';
+import { NOTICE_FACTS_COLUMNS, WISH_WITH_NAMES } from '../wishes/wish-read.sql';
 import { ClaimEnd, wishNoticeText } from './notification-content';
 import { NotificationsService } from './notifications.service';
 import type { NotificationKind } from './wechat-templates';
@@ -88,9 +88,7 @@ export class WishNotifier {
   private async wishFacts(m: EntityManager, wishId: number): Promise<WishFacts | null> {
     const [row] = await rawQuery<Omit<WishFacts, 'claimedAt'> & { claimedAt: unknown }>(
       m,
-      `SELECT w.id, w.title, w.resident_id AS residentId, w.claimer_id AS claimerId, w.claimed_at AS claimedAt,
-         community.name AS communityName, claimer.name AS memberName
-       ${WISH_WITH_NAMES} WHERE w.id = :wishId`,
+      `SELECT ${NOTICE_FACTS_COLUMNS} ${WISH_WITH_NAMES} WHERE w.id = :wishId`,
       { wishId },
     );
     return row ? { ...row, claimedAt: rawDate(row.claimedAt) } : null;

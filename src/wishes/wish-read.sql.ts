@@ -1,6 +1,7 @@
 /*
- * The SQL text of the hot-path wish reads (WishReadRepository), on its own without imports so the
- * benchmark's bare server (src/bench/bare-server.ts) runs exactly these columns and joins too.
+ * The SQL text of the hot-path wish reads (WishReadRepository, and the notifier's read inside a
+ * transition), on its own without imports so the benchmark's bare server (src/bench/bare-server.ts)
+ * runs exactly these columns and joins too.
  */
 
 /** The columns a wish view shows, with the community's and the claimer's names. */
@@ -17,3 +18,7 @@ export const RECORD_COLUMNS = `${CARD_COLUMNS}, w.region_path AS regionPath, w.r
 
 /** `wish w` with its community (`community`) and its claimer (`claimer`) joined for their names. */
 export const WISH_WITH_NAMES = 'FROM wish w LEFT JOIN region community ON community.id = w.community_id LEFT JOIN app_user claimer ON claimer.id = w.claimer_id';
+
+/** What a notification about a wish says: its title, who to tell, and the names (WishNotifier, inside the transition's transaction). */
+export const NOTICE_FACTS_COLUMNS = `w.id, w.title, w.resident_id AS residentId, w.claimer_id AS claimerId, w.claimed_at AS claimedAt,
+  community.name AS communityName, claimer.name AS memberName`;
