@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityMetadata } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { rawExecute, rawQuery } from '../database/raw-query';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -101,12 +102,12 @@ export class WishRepository {
   async applyTransition(manager: EntityManager, write: TransitionWrite): Promise<TransitionOutcome> {
     const { wish, to, now } = write;
     const from = wish.status;
-    const updated = await manager
-      .createQueryBuilder()
-      .update(Wish)
-      .set({ ...write.set, status: to, updatedAt: now, version: () => 'version + 1' })
-      .where('id = :id AND status = :from', { id: wish.id, from })
-      .execute();
+    const changes = this.assignmentsOf(manager, write.set ?? {});
+    const updated = await rawExecute(
+      manager,
+      `UPDATE wish SET ${changes.sql}status = :to, updated_at = :now, version = version + 1 WHERE id = :id AND status = :from`,
+      { ...changes.params, to, now, id: wish.id, from },
+    );
     if (!updated.affected) return { ok: false, reason: 'lost_race' };
 
     const newClaimer = write.newClaimerId ?? wish.claimerId;
@@ -133,6 +134,30 @@ export class WishRepository {
       at: now,
     });
     return { ok: true, event };
+  }
+
+  /*
+   * The transition's UPDATE is written out rather than built by TypeORM's UpdateQueryBuilder (9 % of
+   * a claim's busy time, issue #7). The changed properties still map to their columns and values
+   * through the entity metadata, exactly as the builder did (column names, simple-json as JSON text,
+   * dates as each driver stores them).
+   */
+  private assignmentsOf(manager: EntityManager, set: QueryDeepPartialEntity<Wish>): { sql: string; params: Record<string, unknown> } {
+    const metadata = manager.connection.getMetadata(Wish);
+    let sql = '';
+    const params: Record<string, unknown> = {};
+    for (const [property, value] of Object.entries(set)) {
+      const column = this.columnOf(metadata, property);
+      sql += `${manager.connection.driver.escape(column.databaseName)} = :set_${property}, `;
+      params[`set_${property}`] = manager.connection.driver.preparePersistentValue(value, column);
+    }
+    return { sql, params };
+  }
+
+  private columnOf(metadata: EntityMetadata, property: string): ColumnMetadata {
+    const column = metadata.findColumnWithPropertyName(property);
+    if (!column) throw new Error(`wish has no column for property ${property}`);
+    return column;
   }
 
   /**
