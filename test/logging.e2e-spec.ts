@@ -57,7 +57,8 @@ describe.each(testDatabases())('logging on %s', (kind) => {
     // The access line has the path without the query, and 4xx at warn.
     const access = parsed.filter((line) => line.msg === 'request completed');
     expect(access.find((line) => String(line.url).startsWith('/api/v1/wishes/mine'))).toMatchObject({ url: '/api/v1/wishes/mine', statusCode: 200 });
-    expect(access.find((line) => line.statusCode === 400)).toMatchObject({ level: 'warn', method: 'PATCH', url: '/api/v1/me' });
+    expect(access.find((line) => line.statusCode === 400)).toMatchObject({ level: 'warn', method: 'PATCH', url: '/api/v1/me', code: 'VALIDATION_FAILED' });
+    expect(access.find((line) => line.statusCode === 200)).not.toHaveProperty('code');
     for (const secret of ['13912345678', '13787654321', '13600001234', '机密路 88 号', '保密小区 1 号', 'o-secret-openid-123', login.body.accessToken, login.body.refreshToken]) {
       expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
     }

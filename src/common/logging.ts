@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pino, { DestinationStream, Level, Logger as Pino, LoggerOptions } from 'pino';
@@ -68,9 +68,17 @@ export function createLoggers(config: AppConfig, stream?: NodeJS.WritableStream)
   return { app, access: pino(common, destination) };
 }
 
+const errorCodes = new WeakMap<FastifyRequest, string>();
+
+/** The coded error a request was answered with, for its access line (called by the exception handlers). */
+export function noteErrorCode(request: FastifyRequest, code: string): void {
+  errorCodes.set(request, code);
+}
+
 /**
  * The access log: one line per answered request, at info (warn for 4xx, error for 5xx), written when
- * the response has been sent. Paths only: a query string may carry search text.
+ * the response has been sent, with the error code when there is one. Paths only: a query string may
+ * carry search text.
  */
 export function logRequests(fastify: FastifyInstance, access: Pino): void {
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -81,7 +89,14 @@ export function logRequests(fastify: FastifyInstance, access: Pino): void {
       const query = url.indexOf('?');
       // Flat fields: the same `reqId` key as the code's lines, and no nested object for pino to stringify.
       access[level](
-        { reqId: request.id, method: request.method, url: query === -1 ? url : url.slice(0, query), statusCode: status, responseTime: Math.round(reply.elapsedTime) },
+        {
+          reqId: request.id,
+          method: request.method,
+          url: query === -1 ? url : url.slice(0, query),
+          statusCode: status,
+          code: status >= 400 ? errorCodes.get(request) : undefined,
+          responseTime: Math.round(reply.elapsedTime),
+        },
         'request completed',
       );
     }

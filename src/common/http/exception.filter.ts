@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CommonErrors, DomainError } from '../errors/domain-error';
+import { noteErrorCode } from '../logging';
 
 export interface ErrorBody {
   statusCode: number;
@@ -54,8 +55,8 @@ function databaseDown(error: unknown): boolean {
 /** Maps anything thrown to the coded error body. Used by Nest and by Fastify's own error handler. */
 export function toErrorBody(error: unknown, requestId: string | undefined, logger: Logger): ErrorBody {
   if (error instanceof DomainError) {
-    const level = error.status >= 500 ? 'error' : 'warn';
-    logger[level]({ code: error.code, status: error.status, requestId }, error.message);
+    // A coded 4xx is an expected answer: its code goes on the request's access line, not a line of its own.
+    if (error.status >= 500) logger.error({ code: error.code, status: error.status, requestId }, error.message);
     return { statusCode: error.status, code: error.code, message: error.message, requestId, details: error.details };
   }
   const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown })?.statusCode;
@@ -83,6 +84,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
     const body = toErrorBody(exception, request?.id, this.logger);
+    if (request) noteErrorCode(request, body.code);
     if (exception instanceof DomainError) {
       const retryAfter = (exception.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
       if (retryAfter) void reply.header('Retry-After', String(retryAfter));
