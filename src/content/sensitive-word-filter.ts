@@ -51,7 +51,8 @@ export class SensitiveWordFilter {
   firstMatch(...texts: readonly string[]): string | undefined {
     if (!this.matcher) return undefined;
     for (const text of texts) {
-      const hit = this.matcher.findFirst?.(foldText(text)) ?? this.matcher.search(foldText(text))[0];
+      // findFirst answers undefined for clean text; searching again then (as `??` did) was a second full pass.
+      const hit = this.matcher.findFirst(foldText(text));
       if (hit) return hit.pattern;
     }
     return undefined;
