@@ -24,6 +24,8 @@ const pool: Pool = createPool({
   timezone: 'Z',
   supportBigNumbers: true,
   charset: 'utf8mb4_unicode_ci',
+  // As the service's pool (database/data-source.ts): no stack captured per query.
+  trace: false,
 });
 const claimLimit = Number(env.CLAIM_LIMIT ?? 100);
 
