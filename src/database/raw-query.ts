@@ -1,48 +1,26 @@
-import type { EntityManager, ObjectLiteral } from 'typeorm';
+import type { EntityManager, ObjectLiteral, QueryRunner } from 'typeorm';
 import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
-
-/** The part of mysql2's callback API used here (TypeORM's MysqlDriver holds a mysql2 pool). */
-interface PooledConnection {
-  query(options: { sql: string; values: unknown[]; timeout?: number }, done: (error: (Error & { code?: string }) | null, rows: unknown) => void): void;
-  release(): void;
-  destroy(): void;
-}
-interface MysqlPool {
-  getConnection(done: (error: Error | null, connection: PooledConnection) => void): void;
-}
 
 /**
  * Runs hand-written SQL with named parameters (`:id`, `:...ids`), escaped by the driver exactly as
  * the query builder's are (lists spread, dates in SQLite's storage format). For the hot paths whose
  * queries are written out in the repositories, each with a comment saying why.
  *
- * On MySQL/MariaDB outside a transaction the query goes to TypeORM's own mysql2 pool directly: the
- * query runner TypeORM builds around every `manager.query` (a runner object, connect/release,
- * subscriber broadcasts, a copy of the rows) was ~30 µs per query, a tenth of a wish-detail request
- * (issue #7). What the runner gave these queries is kept: the DB_QUERY_TIMEOUT_MS timeout, and a
- * connection whose query timed out is destroyed, not returned to the pool (StuckConnectionSubscriber
- * explains why). Inside a transaction the transaction's own connection is used, through TypeORM.
+ * On MySQL/MariaDB the statement goes to mysql2 directly: to a connection of TypeORM's own pool, or
+ * inside a transaction to the transaction's connection. The query runner TypeORM wraps around every
+ * `manager.query` (connect/release, subscriber broadcasts and their promises, a copy of the rows)
+ * cost ~30 µs per statement — a tenth of a wish-detail request, more on a claim's eight statements
+ * (issue #7). What the runner gave these statements is kept: the DB_QUERY_TIMEOUT_MS timeout, and a
+ * connection whose statement timed out is destroyed, not used again (StuckConnectionSubscriber says
+ * why; a transaction on it then fails and the server rolls it back). Errors are mysql2's own, which
+ * the error filter and driver-errors.ts recognise as they do TypeORM's wrapped ones.
  */
-export function rawQuery<Row = Record<string, unknown>>(manager: EntityManager, sql: string, params: ObjectLiteral = {}): Promise<Row[]> {
+export async function rawQuery<Row = Record<string, unknown>>(manager: EntityManager, sql: string, params: ObjectLiteral = {}): Promise<Row[]> {
   const driver = manager.connection.driver;
   const [query, parameters] = driver.escapeQueryWithParameters(sql, params);
-  if (manager.queryRunner || (driver.options.type !== 'mysql' && driver.options.type !== 'mariadb')) return manager.query(query, parameters);
-  const mysql = driver as MysqlDriver;
-  return pooledQuery<Row>(mysql.pool as MysqlPool, query, parameters, mysql.options.enableQueryTimeout ? mysql.options.maxQueryExecutionTime : undefined);
-}
-
-function pooledQuery<Row>(pool: MysqlPool, sql: string, values: unknown[], timeout: number | undefined): Promise<Row[]> {
-  return new Promise((resolve, reject) => {
-    pool.getConnection((failed, connection) => {
-      if (failed) return reject(failed);
-      connection.query({ sql, values, timeout }, (error, rows) => {
-        if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
-        else connection.release();
-        if (error) reject(error);
-        else resolve(rows as Row[]);
-      });
-    });
-  });
+  const mysql = mysqlOf(manager);
+  if (!mysql) return manager.query(query, parameters);
+  return (await mysql.run(query, parameters)) as Row[];
 }
 
 /** What a raw write did: rows it changed and, for an INSERT, the id the database generated. */
@@ -61,10 +39,59 @@ export async function rawExecute(manager: EntityManager, sql: string, params: Ob
   const runner = manager.queryRunner;
   if (!runner) throw new Error('rawExecute writes inside a transaction: pass the manager of TransactionRunner.run');
   const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, params);
+  const mysql = mysqlOf(manager);
+  if (mysql) {
+    const header = (await mysql.run(query, parameters)) as { affectedRows: number; insertId: number };
+    return { affected: header.affectedRows, insertId: header.insertId };
+  }
   const result = await runner.query(query, parameters, true);
-  const raw: unknown = result.raw;
-  const insertId = typeof raw === 'object' && raw !== null ? Number((raw as { insertId?: unknown }).insertId ?? 0) : Number(raw ?? 0);
-  return { affected: result.affected ?? 0, insertId };
+  return { affected: result.affected ?? 0, insertId: Number(result.raw ?? 0) };
+}
+
+/** The part of mysql2's callback API used here (TypeORM's MysqlDriver holds a mysql2 pool). */
+interface Mysql2Connection {
+  query(options: { sql: string; values: unknown[]; timeout?: number }, done: (error: (Error & { code?: string }) | null, result: unknown) => void): void;
+  release(): void;
+  destroy(): void;
+}
+interface Mysql2Pool {
+  getConnection(done: (error: Error | null, connection: Mysql2Connection) => void): void;
+}
+
+/** How to run a statement on mysql2 for this manager; undefined on SQLite. */
+function mysqlOf(manager: EntityManager): { run(sql: string, values: unknown[]): Promise<unknown> } | undefined {
+  const type = manager.connection.options.type;
+  if (type !== 'mysql' && type !== 'mariadb') return undefined;
+  const driver = manager.connection.driver as MysqlDriver;
+  const timeout = driver.options.enableQueryTimeout ? driver.options.maxQueryExecutionTime : undefined;
+  const runner = manager.queryRunner as (QueryRunner & { databaseConnection?: Mysql2Connection }) | undefined;
+  if (runner) {
+    // The transaction's connection, taken by TypeORM when the transaction started.
+    const connection = runner.databaseConnection;
+    if (!connection || runner.isReleased) return { run: (sql, values) => runner.query(sql, values) };
+    return { run: (sql, values) => statement(connection, sql, values, timeout) };
+  }
+  const pool = driver.pool as Mysql2Pool;
+  return {
+    run: (sql, values) =>
+      new Promise((resolve, reject) => {
+        pool.getConnection((failed, connection) => {
+          if (failed) return reject(failed);
+          statement(connection, sql, values, timeout, true).then(resolve, reject);
+        });
+      }),
+  };
+}
+
+function statement(connection: Mysql2Connection, sql: string, values: unknown[], timeout: number | undefined, release = false): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    connection.query({ sql, values, timeout }, (error, result) => {
+      if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+      else if (release) connection.release();
+      if (error) reject(error);
+      else resolve(result);
+    });
+  });
 }
 
 /** A datetime column as raw SQL returns it: a Date from MySQL, 'YYYY-MM-DD HH:MM:SS.SSS' UTC text from SQLite. */
