@@ -65,7 +65,7 @@ for (const [id, time] of selfTime) {
 const AREAS: Array<[string, RegExp]> = [
   ['start-up (module loading)', /run_main_module/],
   ['garbage collection', / \(garbage collector\)$/],
-  ['logging (pino, pino-http, redaction)', /\/(pino|pino-http|sonic-boom|@pinojs|nestjs-pino)\//],
+  ['logging (pino, redaction)', /\/(pino|sonic-boom|@pinojs)\//],
   ['TypeORM entity hydration', /RawSqlResultsToEntityTransformer/],
   ['TypeORM query building', /typeorm\/.* (getQuery|getQueryAndParameters|createQueryBuilder|leftJoin|addSelect|andWhere|where|orderBy|select|join|setFindOptions|buildEscapedEntityColumnSelects|createSelectExpression|escapeQueryWithParameters)$|FindOptionsUtils/],
   ['mysql2 socket writes', /mysql2\/.* (writePacket|write)$/],
