@@ -43,7 +43,7 @@ export interface Loggers {
  *
  * Two loggers instead of one because redaction walks every line against every secret key (with
  * wildcards): that was 4 % of the service's busy time when it also ran over the access line, whose
- * fields (id, method, path without the query, status, time) can never hold a secret.
+ * fields (id, method, path without the query, status, error code, time) can never hold a secret.
  */
 export function createLoggers(config: AppConfig, stream?: NodeJS.WritableStream): Loggers {
   const destination = (stream as DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
