@@ -10,7 +10,7 @@ import { errorCatalog } from './common/errors/domain-error';
 import { AllExceptionsFilter, toErrorBody } from './common/http/exception.filter';
 import { createValidationPipe } from './common/http/validation';
 import { bindRequestContext } from './common/http/request-context';
-import { createLoggers, logRequests, noteErrorCode, PinoNestLogger, requestIdOf } from './common/logging';
+import { createLoggers, logRequests, PinoNestLogger, requestIdOf } from './common/logging';
 import { AppConfig } from './config/app-config';
 
 export const API_PREFIX = 'api/v1';
@@ -33,8 +33,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     // Errors the router answers before any Nest code runs (a path that is not valid percent-encoding,
     // a path parameter over 100 characters): the same coded shape as every other error.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const body = toErrorBody(error, request.id, frameworkLogger);
-      noteErrorCode(request, body.code);
+      const body = toErrorBody(error, request, frameworkLogger);
       void reply.status(body.statusCode).send(body);
     },
   });

@@ -18,9 +18,8 @@ import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
 export async function rawQuery<Row = Record<string, unknown>>(manager: EntityManager, sql: string, params: ObjectLiteral = {}): Promise<Row[]> {
   const driver = manager.connection.driver;
   const [query, parameters] = driver.escapeQueryWithParameters(sql, params);
-  const mysql = mysqlOf(manager);
-  if (!mysql) return manager.query(query, parameters);
-  return (await mysql.run(query, parameters)) as Row[];
+  const sent = onMysql(manager, query, parameters);
+  return (sent ? await sent : await manager.query(query, parameters)) as Row[];
 }
 
 /** What a raw write did: rows it changed and, for an INSERT, the id the database generated. */
@@ -39,9 +38,9 @@ export async function rawExecute(manager: EntityManager, sql: string, params: Ob
   const runner = manager.queryRunner;
   if (!runner) throw new Error('rawExecute writes inside a transaction: pass the manager of TransactionRunner.run');
   const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, params);
-  const mysql = mysqlOf(manager);
-  if (mysql) {
-    const header = (await mysql.run(query, parameters)) as { affectedRows: number; insertId: number };
+  const sent = onMysql(manager, query, parameters);
+  if (sent) {
+    const header = (await sent) as { affectedRows: number; insertId: number };
     return { affected: header.affectedRows, insertId: header.insertId };
   }
   const result = await runner.query(query, parameters, true);
@@ -58,8 +57,8 @@ interface Mysql2Pool {
   getConnection(done: (error: Error | null, connection: Mysql2Connection) => void): void;
 }
 
-/** How to run a statement on mysql2 for this manager; undefined on SQLite. */
-function mysqlOf(manager: EntityManager): { run(sql: string, values: unknown[]): Promise<unknown> } | undefined {
+/** Sends the statement to mysql2 for this manager (the transaction's connection, else a pooled one); undefined on SQLite. */
+function onMysql(manager: EntityManager, sql: string, values: unknown[]): Promise<unknown> | undefined {
   const type = manager.connection.options.type;
   if (type !== 'mysql' && type !== 'mariadb') return undefined;
   const driver = manager.connection.driver as MysqlDriver;
@@ -68,19 +67,14 @@ function mysqlOf(manager: EntityManager): { run(sql: string, values: unknown[]):
   if (runner) {
     // The transaction's connection, taken by TypeORM when the transaction started.
     const connection = runner.databaseConnection;
-    if (!connection || runner.isReleased) return { run: (sql, values) => runner.query(sql, values) };
-    return { run: (sql, values) => statement(connection, sql, values, timeout) };
+    return connection && !runner.isReleased ? statement(connection, sql, values, timeout) : runner.query(sql, values);
   }
-  const pool = driver.pool as Mysql2Pool;
-  return {
-    run: (sql, values) =>
-      new Promise((resolve, reject) => {
-        pool.getConnection((failed, connection) => {
-          if (failed) return reject(failed);
-          statement(connection, sql, values, timeout, true).then(resolve, reject);
-        });
-      }),
-  };
+  return new Promise((resolve, reject) => {
+    (driver.pool as Mysql2Pool).getConnection((failed, connection) => {
+      if (failed) return reject(failed);
+      statement(connection, sql, values, timeout, true).then(resolve, reject);
+    });
+  });
 }
 
 function statement(connection: Mysql2Connection, sql: string, values: unknown[], timeout: number | undefined, release = false): Promise<unknown> {

@@ -52,8 +52,17 @@ function databaseDown(error: unknown): boolean {
   return false;
 }
 
-/** Maps anything thrown to the coded error body. Used by Nest and by Fastify's own error handler. */
-export function toErrorBody(error: unknown, requestId: string | undefined, logger: Logger): ErrorBody {
+/**
+ * Maps anything thrown to the coded error body, and notes its code for the request's access line.
+ * Used by Nest and by Fastify's own error handler.
+ */
+export function toErrorBody(error: unknown, request: FastifyRequest | undefined, logger: Logger): ErrorBody {
+  const body = errorBodyOf(error, request?.id, logger);
+  if (request) noteErrorCode(request, body.code);
+  return body;
+}
+
+function errorBodyOf(error: unknown, requestId: string | undefined, logger: Logger): ErrorBody {
   if (error instanceof DomainError) {
     // A coded 4xx is an expected answer: its code goes on the request's access line, not a line of its own.
     if (error.status >= 500) logger.error({ code: error.code, status: error.status, requestId }, error.message);
@@ -83,8 +92,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const request = ctx.getRequest<FastifyRequest>();
     const reply = ctx.getResponse<FastifyReply>();
-    const body = toErrorBody(exception, request?.id, this.logger);
-    if (request) noteErrorCode(request, body.code);
+    const body = toErrorBody(exception, request, this.logger);
     if (exception instanceof DomainError) {
       const retryAfter = (exception.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
       if (retryAfter) void reply.header('Retry-After', String(retryAfter));
