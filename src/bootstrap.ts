@@ -9,7 +9,6 @@ import { DASHBOARD_PAGE_ROUTES } from './dashboard/dashboard-page.controller';
 import { errorCatalog } from './common/errors/domain-error';
 import { AllExceptionsFilter, toErrorBody } from './common/http/exception.filter';
 import { createValidationPipe } from './common/http/validation';
-import { bindRequestContext } from './common/http/request-context';
 import { createLoggers, logRequests, PinoNestLogger, requestIdOf } from './common/logging';
 import { AppConfig } from './config/app-config';
 
@@ -54,7 +53,6 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
 
   const fastify = app.getHttpAdapter().getInstance();
-  bindRequestContext(fastify);
   logRequests(fastify, loggers.access);
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);

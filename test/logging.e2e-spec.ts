@@ -49,7 +49,7 @@ describe.each(testDatabases())('logging on %s', (kind) => {
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(text).toContain('trace-me-0001');
     expect(text).toMatch(/"msg":"wish transition"/);
-    // Every line written while handling a request carries its id, the access line included.
+    // The access line and the lines a use case writes for its caller carry the request's id.
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const traced = parsed.filter((line) => line.reqId === 'trace-me-0001');
     expect(traced.map((line) => line.context ?? line.msg)).toEqual(expect.arrayContaining(['WishSubmissions', 'request completed']));

@@ -6,8 +6,8 @@ import { AuditService } from './audit.service';
 
 /**
  * The audit log of office actions. Global, so the features whose use cases record into it (wishes,
- * members, dashboard) need not import it. Where a request came from reaches
- * it through RequestContexts (common/http/request-context.ts), set for every request in bootstrap.
+ * members, dashboard) need not import it. Where a request came from reaches it on the caller's
+ * Principal (`origin`, set by the auth guard), passed in with each entry.
  */
 @Global()
 @Module({

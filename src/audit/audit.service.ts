@@ -4,16 +4,18 @@ import { Brackets, EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AccessService } from '../auth/access.service';
 import type { Principal } from '../auth/principal';
+import type { RequestOrigin } from '../common/http/request-origin';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { AuditAction, AuditLog, AuditTargetType } from './audit-log.entity';
 import { AuditErrors } from './audit.errors';
 import { AuditEntryView, AuditQuery } from './dto/audit.dto';
-import { RequestContexts } from '../common/http/request-context';
 
 export interface AuditEntry {
   actor: { id: number; role: string };
+  /** The request the actor made (`principal.origin`): its IP, user agent and id go on the row. */
+  origin: RequestOrigin | undefined;
   action: AuditAction;
   target: { type: AuditTargetType; id?: number | null; regionPath: string | null };
   detail?: Record<string, unknown> | null;
@@ -21,8 +23,8 @@ export interface AuditEntry {
 
 /**
  * The audit log of office actions. `record` is called by the use cases themselves — inside their
- * transaction when they have one, so the row commits or rolls back with the action — and fills in
- * the request's origin (IP, user agent, request id) from the RequestContext.
+ * transaction when they have one, so the row commits or rolls back with the action — with the
+ * request's origin (IP, user agent, request id) the caller's Principal carries.
  */
 @Injectable()
 export class AuditService {
@@ -38,7 +40,7 @@ export class AuditService {
    * viewing a contact, or a streamed export) in a transaction of its own.
    */
   async record(manager: EntityManager | null, entry: AuditEntry): Promise<void> {
-    const origin = RequestContexts.current();
+    const { origin } = entry;
     const row: Omit<AuditLog, 'id'> = {
       actorId: entry.actor.id,
       actorRole: entry.actor.role,
@@ -47,9 +49,9 @@ export class AuditService {
       targetId: entry.target.id ?? null,
       regionPath: entry.target.regionPath,
       detail: entry.detail && Object.keys(entry.detail).length > 0 ? entry.detail : null,
-      ip: origin.ip?.slice(0, 45) ?? null,
-      userAgent: origin.userAgent ?? null,
-      requestId: origin.requestId ?? null,
+      ip: origin?.ip.slice(0, 45) ?? null,
+      userAgent: origin?.userAgent ?? null,
+      requestId: origin?.requestId ?? null,
       at: this.clock.now(),
     };
     // TypeORM's insert type cannot see through the simple-json column's Record type; the row is complete.
@@ -62,7 +64,7 @@ export class AuditService {
    * Records an office decision about something in a community: the role the caller acted in is the
    * one of their grants that covers the community (their narrowest office first).
    */
-  async recordInCommunity(manager: EntityManager, principal: Principal, communityId: number, entry: Omit<AuditEntry, 'actor' | 'target'> & { target: Omit<AuditEntry['target'], 'regionPath'> }): Promise<void> {
+  async recordInCommunity(manager: EntityManager, principal: Principal, communityId: number, entry: Omit<AuditEntry, 'actor' | 'origin' | 'target'> & { target: Omit<AuditEntry['target'], 'regionPath'> }): Promise<void> {
     const regionPath = (await this.access.pathOf(communityId)) ?? null;
     let role = 'community_admin';
     for (const claim of principal.roles) {
@@ -73,7 +75,7 @@ export class AuditService {
         break;
       }
     }
-    await this.record(manager, { ...entry, actor: { id: principal.id, role }, target: { ...entry.target, regionPath } });
+    await this.record(manager, { ...entry, actor: { id: principal.id, role }, origin: principal.origin, target: { ...entry.target, regionPath } });
   }
 
   /** Rows about targets in the caller's subtrees, newest first. Region offices only (the controller checks the role). */

@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
 import { CommonErrors } from '../common/errors/domain-error';
+import { originOf } from '../common/http/request-origin';
 import type { Role } from '../users/roles';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { PUBLIC_KEY, ROLES_KEY } from './decorators';
@@ -20,10 +22,10 @@ export class JwtAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; principal?: Readonly<Principal> }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Readonly<Principal> }>();
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets);
     if (isPublic) return true;
-    const principal = this.tokens.principalOf(request.headers.authorization);
+    const principal = { ...this.tokens.principalOf(request.headers.authorization), origin: originOf(request) };
     request.principal = principal;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

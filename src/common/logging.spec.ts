@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadAppConfig } from '../config/app-config';
-import { RequestContexts } from './http/request-context';
+import { requestTag } from '../auth/principal';
 import { createLoggers, PinoNestLogger } from './logging';
 
 /** How Nest's Logger calls (context last, fields first, Nest's own (message, stack)) become pino lines. */
@@ -31,9 +31,10 @@ describe('PinoNestLogger', () => {
     expect(lines[1]).toMatchObject({ level: 'error', context: 'ExceptionsHandler', err: { message: 'handler failed', stack: expect.stringContaining('at somewhere') } });
   });
 
-  it('adds the request id inside a request, redacts secrets and masks phone numbers', () => {
-    RequestContexts.run({ requestId: 'req-12345678' }, () => logger.log({ phone: '13912345678', nested: { token: 'abc' } }, 'call 13812345678 now', 'Users'));
-    logger.log('outside');
+  it('keeps the request id a use case adds for its caller, redacts secrets and masks phone numbers', () => {
+    const caller = { id: 7, roles: [], origin: { requestId: 'req-12345678', ip: '127.0.0.1', userAgent: null } };
+    logger.log({ ...requestTag(caller), phone: '13912345678', nested: { token: 'abc' } }, 'call 13812345678 now', 'Users');
+    logger.log({ ...requestTag({ id: 8, roles: [] }) }, 'outside a request');
     expect(lines[0]).toMatchObject({ reqId: 'req-12345678', phone: '[redacted]', nested: { token: '[redacted]' }, msg: 'call 138****5678 now' });
     expect(lines[1]).not.toHaveProperty('reqId');
   });

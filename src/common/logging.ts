@@ -4,7 +4,6 @@ import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pino, { DestinationStream, Level, Logger as Pino, LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { RequestContexts } from './http/request-context';
 import { maskPhonesIn } from './masking';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -31,7 +30,10 @@ const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_MS = 1000;
 
 export interface Loggers {
-  /** Everything the code logs (through Nest's Logger): secrets redacted by key, the request id added. */
+  /**
+   * Everything the code logs (through Nest's Logger), secrets redacted by key. A use case acting for a
+   * caller adds the request's id itself (`requestTag(principal)`: `reqId`, as on the access line).
+   */
   app: Pino;
   /** One line per answered request, fields chosen here: no redaction pass needed. */
   access: Pino;
@@ -57,11 +59,6 @@ export function createLoggers(config: AppConfig, stream?: NodeJS.WritableStream)
     {
       ...common,
       redact: { paths: [...SECRET_KEYS, ...SECRET_KEYS.map((key) => `*.${key}`), 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-      // The request a line was written for, when it was written inside one.
-      mixin: () => {
-        const requestId = RequestContexts.current().requestId;
-        return requestId ? { reqId: requestId } : {};
-      },
     },
     destination,
   );

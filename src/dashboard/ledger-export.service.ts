@@ -83,6 +83,7 @@ export class LedgerExportService {
     // Audited before the first byte leaves: an export that breaks off half way has still disclosed rows.
     await this.audit.record(null, {
       actor: { id: principal.id, role: principal.roles.find((claim) => claim.role !== 'resident' && claim.role !== 'member')?.role ?? 'unknown' },
+      origin: principal.origin,
       action: 'ledger.export',
       target: { type: 'ledger', regionPath: commonRegionPath(view.regionPaths) },
       detail: { from: range.from, to: range.to, regionId: query.regionId, unitId: query.unitId, category: query.category, channel: query.channel },

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Brackets, EntityManager, In, Repository } from 'typeorm';
-import type { Principal } from '../auth/principal';
+import { Principal, requestTag } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/time/clock';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -89,7 +89,7 @@ export class UploadsService {
       await this.tx.run((m) => m.getRepository(Upload).delete({ id }));
       throw error;
     }
-    this.logger.log({ uploadId: id, owner: principal.id, bytes: upload.bytes, width: upload.width, height: upload.height, status }, 'photo uploaded');
+    this.logger.log({ ...requestTag(principal), uploadId: id, owner: principal.id, bytes: upload.bytes, width: upload.width, height: upload.height, status }, 'photo uploaded');
     if (status === 'pending' && openid) await this.checks.send(id, openid);
     return toUploadView(upload);
   }

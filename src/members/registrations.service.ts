@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../auth/access.service';
-import type { Principal } from '../auth/principal';
+import { Principal, requestTag } from '../auth/principal';
 import { FieldCipher } from '../common/crypto/field-cipher';
 import { decodeCursor, Page, toPage } from '../common/pagination';
 import { Clock } from '../common/time/clock';
@@ -98,7 +98,7 @@ export class RegistrationsService {
       await this.users.addGrants(m, registration.userId, [{ role: 'member' }]);
       await this.audit.recordInCommunity(m, principal, registration.communityId, { action: 'registration.approve', target: { type: 'registration', id } });
     });
-    this.logger.log({ registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration approved');
+    this.logger.log({ ...requestTag(principal), registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration approved');
     return this.view(id);
   }
 
@@ -108,7 +108,7 @@ export class RegistrationsService {
       await this.decide(m.getRepository(MemberRegistration), principal, id, { status: 'rejected', openSlot: null, decisionReason: reason });
       await this.audit.recordInCommunity(m, principal, registration.communityId, { action: 'registration.reject', target: { type: 'registration', id }, detail: { reason } });
     });
-    this.logger.log({ registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration rejected');
+    this.logger.log({ ...requestTag(principal), registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration rejected');
     return this.view(id);
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
-import type { Principal } from '../auth/principal';
+import { Principal, requestTag } from '../auth/principal';
 import { RefreshToken } from '../auth/refresh-token.entity';
 import { FieldCipher } from '../common/crypto/field-cipher';
 import { Clock } from '../common/time/clock';
@@ -151,7 +151,7 @@ export class PrivacyService {
       });
       return { withdrawn, released };
     });
-    this.logger.log({ userId: user.id, ...summary }, 'account erased');
+    this.logger.log({ ...requestTag(principal), userId: user.id, ...summary }, 'account erased');
   }
 
   private async withdrawUntakenWishes(m: EntityManager, userId: number, now: Date): Promise<number> {

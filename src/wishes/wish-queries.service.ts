@@ -31,7 +31,7 @@ export class WishQueries {
     // Who looked at a resident's phone is audited (PIPL), whether an office or the member holding the claim.
     if (rights.contact && rights.contact.phone) {
       const actor = { id: principal.id, role: relation.admin ? (relation.adminRole ?? 'community_admin') : 'member' };
-      await this.audit.record(null, { actor, action: 'wish.view_contact', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath } });
+      await this.audit.record(null, { actor, origin: principal.origin, action: 'wish.view_contact', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath } });
     }
     return this.relations.viewWith(principal, wish, relation, rights);
   }

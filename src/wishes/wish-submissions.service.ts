@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import type { Principal } from '../auth/principal';
+import { Principal, requestTag } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { contentCheckDetail, ContentDecision, ContentGuard } from '../content/content-guard';
 import { FieldCipher } from '../common/crypto/field-cipher';
@@ -82,7 +82,7 @@ export class WishSubmissions {
         return wish.id;
       });
       const wish = await this.reads.requireById(id);
-      this.logger.log({ wishId: id, communityId: community.id, status: wish.status, actor: principal.id }, 'wish submitted');
+      this.logger.log({ ...requestTag(principal), wishId: id, communityId: community.id, status: wish.status, actor: principal.id }, 'wish submitted');
       return { wish: await this.relations.view(principal, wish), replayed: false };
     } catch (error) {
       // Two identical requests racing: the unique (created_by, idempotency_key) index lets one insert win.
@@ -121,10 +121,10 @@ export class WishSubmissions {
       });
       await this.recordSubmission(m, wish, actor, now, screening);
       if (body.publish ?? true) await this.publish(m, wish, actor, 'approve', now);
-      await this.audit.record(m, { actor, action: 'wish.offline_entry', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath }, detail: { channel: wish.channel } });
+      await this.audit.record(m, { actor, origin: principal.origin, action: 'wish.offline_entry', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath }, detail: { channel: wish.channel } });
       return wish.id;
     });
-    this.logger.log({ wishId: id, communityId: community.id, actor: principal.id }, 'offline wish entered');
+    this.logger.log({ ...requestTag(principal), wishId: id, communityId: community.id, actor: principal.id }, 'offline wish entered');
     return this.relations.view(principal, await this.reads.requireById(id));
   }
 

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { wishAuditAction } from '../audit/audit-log.entity';
 import { AuditService } from '../audit/audit.service';
-import { hasRole, Principal } from '../auth/principal';
+import { hasRole, Principal, requestTag } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { contentCheckDetail, ContentDecision, ContentGuard, UserText } from '../content/content-guard';
 import { Clock } from '../common/time/clock';
@@ -257,13 +257,14 @@ export class WishService {
       if (audited) {
         await this.audit.record(m, {
           actor,
+          origin: principal.origin,
           action: audited,
           target: { type: 'wish', id, regionPath: wish.regionPath },
           detail: { from: wish.status, to: check.to, ...(options.reason ? { reason: options.reason } : {}), ...(detail ?? {}) },
         });
       }
     });
-    this.logger.log({ wishId: id, action, from: wish.status, to: check.to, actor: principal.id, as }, 'wish transition');
+    this.logger.log({ ...requestTag(principal), wishId: id, action, from: wish.status, to: check.to, actor: principal.id, as }, 'wish transition');
     return this.relations.view(principal, await this.reads.requireById(id), registeredIn);
   }
 
