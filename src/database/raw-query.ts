@@ -15,11 +15,9 @@ import type { MysqlDriver } from 'typeorm/driver/mysql/MysqlDriver';
  * why; a transaction on it then fails and the server rolls it back). Errors are mysql2's own, which
  * the error filter and driver-errors.ts recognise as they do TypeORM's wrapped ones.
  */
-export async function rawQuery<Row = Record<string, unknown>>(manager: EntityManager, sql: string, params: ObjectLiteral = {}): Promise<Row[]> {
-  const driver = manager.connection.driver;
-  const [query, parameters] = driver.escapeQueryWithParameters(sql, params);
-  const sent = onMysql(manager, query, parameters);
-  return (sent ? await sent : await manager.query(query, parameters)) as Row[];
+export function rawQuery<Row = Record<string, unknown>>(manager: EntityManager, sql: string, params: ObjectLiteral = {}): Promise<Row[]> {
+  const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, params);
+  return (onMysql(manager, query, parameters) ?? manager.query(query, parameters)) as Promise<Row[]>;
 }
 
 /** What a raw write did: rows it changed and, for an INSERT, the id the database generated. */
@@ -38,18 +36,20 @@ export async function rawExecute(manager: EntityManager, sql: string, params: Ob
   const runner = manager.queryRunner;
   if (!runner) throw new Error('rawExecute writes inside a transaction: pass the manager of TransactionRunner.run');
   const [query, parameters] = manager.connection.driver.escapeQueryWithParameters(sql, params);
-  const sent = onMysql(manager, query, parameters);
-  if (sent) {
-    const header = (await sent) as { affectedRows: number; insertId: number };
-    return { affected: header.affectedRows, insertId: header.insertId };
-  }
+  const sent = onMysql(manager, query, parameters) as Promise<{ affectedRows: number; insertId: number }> | undefined;
+  if (sent) return sent.then((header) => ({ affected: header.affectedRows, insertId: header.insertId }));
   const result = await runner.query(query, parameters, true);
   return { affected: result.affected ?? 0, insertId: Number(result.raw ?? 0) };
 }
 
 /** The part of mysql2's callback API used here (TypeORM's MysqlDriver holds a mysql2 pool). */
+interface Mysql2Statement {
+  sql: string;
+  values: unknown[];
+  timeout?: number;
+}
 interface Mysql2Connection {
-  query(options: { sql: string; values: unknown[]; timeout?: number }, done: (error: (Error & { code?: string }) | null, result: unknown) => void): void;
+  query(statement: Mysql2Statement, done: (error: (Error & { code?: string }) | null, result: unknown) => void): void;
   release(): void;
   destroy(): void;
 }
@@ -57,7 +57,11 @@ interface Mysql2Pool {
   getConnection(done: (error: Error | null, connection: Mysql2Connection) => void): void;
 }
 
-/** Sends the statement to mysql2 for this manager (the transaction's connection, else a pooled one); undefined on SQLite. */
+/**
+ * Sends the statement to mysql2 for this manager (the transaction's connection, else a pooled one);
+ * undefined on SQLite. One promise per statement, settled from mysql2's callbacks: every layer of
+ * promises here was paid on each of the hot paths' statements (issue #7).
+ */
 function onMysql(manager: EntityManager, sql: string, values: unknown[]): Promise<unknown> | undefined {
   const type = manager.connection.options.type;
   if (type !== 'mysql' && type !== 'mariadb') return undefined;
@@ -67,24 +71,23 @@ function onMysql(manager: EntityManager, sql: string, values: unknown[]): Promis
   if (runner) {
     // The transaction's connection, taken by TypeORM when the transaction started.
     const connection = runner.databaseConnection;
-    return connection && !runner.isReleased ? statement(connection, sql, values, timeout) : runner.query(sql, values);
+    if (!connection || runner.isReleased) return runner.query(sql, values);
+    return new Promise((resolve, reject) => send(connection, { sql, values, timeout }, false, resolve, reject));
   }
   return new Promise((resolve, reject) => {
     (driver.pool as Mysql2Pool).getConnection((failed, connection) => {
-      if (failed) return reject(failed);
-      statement(connection, sql, values, timeout, true).then(resolve, reject);
+      if (failed) reject(failed);
+      else send(connection, { sql, values, timeout }, true, resolve, reject);
     });
   });
 }
 
-function statement(connection: Mysql2Connection, sql: string, values: unknown[], timeout: number | undefined, release = false): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    connection.query({ sql, values, timeout }, (error, result) => {
-      if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
-      else if (release) connection.release();
-      if (error) reject(error);
-      else resolve(result);
-    });
+function send(connection: Mysql2Connection, statement: Mysql2Statement, release: boolean, resolve: (result: unknown) => void, reject: (error: Error) => void): void {
+  connection.query(statement, (error, result) => {
+    if (error?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+    else if (release) connection.release();
+    if (error) reject(error);
+    else resolve(result);
   });
 }
 
