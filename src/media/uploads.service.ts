@@ -89,7 +89,7 @@ export class UploadsService {
       await this.tx.run((m) => m.getRepository(Upload).delete({ id }));
       throw error;
     }
-    this.logger.log({ ...requestTag(principal), uploadId: id, owner: principal.id, bytes: upload.bytes, width: upload.width, height: upload.height, status }, 'photo uploaded');
+    this.logger.log({ uploadId: id, owner: principal.id, bytes: upload.bytes, width: upload.width, height: upload.height, status, ...requestTag(principal) }, 'photo uploaded');
     if (status === 'pending' && openid) await this.checks.send(id, openid);
     return toUploadView(upload);
   }

@@ -98,7 +98,7 @@ export class RegistrationsService {
       await this.users.addGrants(m, registration.userId, [{ role: 'member' }]);
       await this.audit.recordInCommunity(m, principal, registration.communityId, { action: 'registration.approve', target: { type: 'registration', id } });
     });
-    this.logger.log({ ...requestTag(principal), registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration approved');
+    this.logger.log({ registrationId: id, communityId: registration.communityId, by: principal.id, ...requestTag(principal) }, 'registration approved');
     return this.view(id);
   }
 
@@ -108,7 +108,7 @@ export class RegistrationsService {
       await this.decide(m.getRepository(MemberRegistration), principal, id, { status: 'rejected', openSlot: null, decisionReason: reason });
       await this.audit.recordInCommunity(m, principal, registration.communityId, { action: 'registration.reject', target: { type: 'registration', id }, detail: { reason } });
     });
-    this.logger.log({ ...requestTag(principal), registrationId: id, communityId: registration.communityId, by: principal.id }, 'registration rejected');
+    this.logger.log({ registrationId: id, communityId: registration.communityId, by: principal.id, ...requestTag(principal) }, 'registration rejected');
     return this.view(id);
   }
 

@@ -151,7 +151,7 @@ export class PrivacyService {
       });
       return { withdrawn, released };
     });
-    this.logger.log({ ...requestTag(principal), userId: user.id, ...summary }, 'account erased');
+    this.logger.log({ userId: user.id, ...summary, ...requestTag(principal) }, 'account erased');
   }
 
   private async withdrawUntakenWishes(m: EntityManager, userId: number, now: Date): Promise<number> {

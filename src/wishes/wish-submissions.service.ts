@@ -18,7 +18,7 @@ import { WishReadRepository } from './wish-read.repository';
 import { WishRelations } from './wish-relations';
 import { WishRepository } from './wish.repository';
 import type { Actor } from './wish-state';
-import { freshWishState, Wish } from './wish.entity';
+import { freshWishState, NewWish, Wish } from './wish.entity';
 import { WishErrors } from './wish.errors';
 
 type SubmissionActor = { id: number | null; kind: Actor; role: string };
@@ -61,8 +61,9 @@ export class WishSubmissions {
     try {
       const id = await this.tx.run(async (m) => {
         const [profile] = await rawQuery<Pick<User, 'name' | 'phoneCipher' | 'address'>>(m, 'SELECT name, phone_cipher AS phoneCipher, address FROM app_user WHERE id = :id', { id: principal.id });
+        // Spreads last: a literal that opens with a spread takes V8's slow path for every property
+        // after it (24 µs for this one, against 0.3 µs; issue #7).
         const wish = await this.wishes.insertWish(m, {
-          ...this.fields(body),
           photoIds,
           communityId: community.id,
           regionPath: community.path,
@@ -73,6 +74,7 @@ export class WishSubmissions {
           createdBy: principal.id,
           channel: 'mini_program',
           idempotencyKey: idempotencyKey ?? null,
+          ...this.fields(body),
           ...freshWishState(now),
         });
         await this.photos.attach(m, principal.id, photoIds, { wishId: wish.id, role: 'wish' }, now);
@@ -82,7 +84,7 @@ export class WishSubmissions {
         return wish.id;
       });
       const wish = await this.reads.requireById(id);
-      this.logger.log({ ...requestTag(principal), wishId: id, communityId: community.id, status: wish.status, actor: principal.id }, 'wish submitted');
+      this.logger.log({ wishId: id, communityId: community.id, status: wish.status, actor: principal.id, ...requestTag(principal) }, 'wish submitted');
       return { wish: await this.relations.view(principal, wish), replayed: false };
     } catch (error) {
       // Two identical requests racing: the unique (created_by, idempotency_key) index lets one insert win.
@@ -106,7 +108,6 @@ export class WishSubmissions {
     const actor = { id: principal.id, kind: 'admin' as const, role: adminRole };
     const id = await this.tx.run(async (m) => {
       const wish = await this.wishes.insertWish(m, {
-        ...this.fields(body),
         photoIds: [],
         communityId: community.id,
         regionPath: community.path,
@@ -117,6 +118,7 @@ export class WishSubmissions {
         createdBy: principal.id,
         channel: body.channel ?? 'offline',
         idempotencyKey: null,
+        ...this.fields(body),
         ...freshWishState(now),
       });
       await this.recordSubmission(m, wish, actor, now, screening);
@@ -124,7 +126,7 @@ export class WishSubmissions {
       await this.audit.record(m, { actor, origin: principal.origin, action: 'wish.offline_entry', target: { type: 'wish', id: wish.id, regionPath: wish.regionPath }, detail: { channel: wish.channel } });
       return wish.id;
     });
-    this.logger.log({ ...requestTag(principal), wishId: id, communityId: community.id, actor: principal.id }, 'offline wish entered');
+    this.logger.log({ wishId: id, communityId: community.id, actor: principal.id, ...requestTag(principal) }, 'offline wish entered');
     return this.relations.view(principal, await this.reads.requireById(id));
   }
 
@@ -150,7 +152,7 @@ export class WishSubmissions {
     if (!result.ok) throw new Error(`could not publish freshly inserted wish ${wish.id}`);
   }
 
-  private fields(body: Pick<SubmitWishBody, 'title' | 'description' | 'category' | 'kind' | 'estimatedCost' | 'expectedBy'>): Partial<Wish> {
+  private fields(body: Pick<SubmitWishBody, 'title' | 'description' | 'category' | 'kind' | 'estimatedCost' | 'expectedBy'>): Pick<NewWish, 'title' | 'description' | 'category' | 'kind' | 'estimatedCost' | 'expectedBy'> {
     return {
       title: body.title,
       description: body.description,

@@ -143,8 +143,17 @@ export class Wish {
   updatedAt!: Date;
 }
 
+/** A wish as it is inserted: every column but the generated id. */
+export type NewWish = Omit<Wish, 'id' | 'community' | 'resident' | 'claimer'>;
+
+type FreshState = Pick<
+  Wish,
+  | 'status' | 'claimerId' | 'claimerUnitId' | 'fulfilmentNote' | 'fulfilmentPhotoIds' | 'rating' | 'ratingComment' | 'version'
+  | 'createdAt' | 'updatedAt' | 'reviewedAt' | 'claimedAt' | 'fulfilledAt' | 'completedAt' | 'closedAt'
+>;
+
 /** The columns of a wish that has just been submitted: nothing reviewed, claimed or rated yet. */
-export function freshWishState(submittedAt: Date): Partial<Wish> {
+export function freshWishState(submittedAt: Date): FreshState {
   return {
     status: 'pending_review',
     claimerId: null,

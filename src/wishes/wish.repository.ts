@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, EntityMetadata } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { rawExecute, rawQuery } from '../database/raw-query';
+import { rawExecute, rawExecuteValues, rawQuery } from '../database/raw-query';
 import { TransactionRunner } from '../database/transaction-runner';
 import type { Actor, WishAction, WishStatus } from './wish-state';
 import { claimSlotDelta } from './wish-state';
 import { WishEventBus } from './wish-event-bus';
 import { WishEvent } from './wish-event.entity';
-import { MemberClaimLoad, Wish } from './wish.entity';
+import { MemberClaimLoad, NewWish, Wish } from './wish.entity';
 
 export interface TransitionWrite {
   /** The wish as read inside this transaction. */
@@ -26,6 +26,11 @@ export interface TransitionWrite {
   newClaimerId?: number | null;
   /** Enforce the active-claim limit on the new claimer (claim, assign, reassign; not dispute). */
   claimLimit?: number;
+}
+
+interface ColumnValues {
+  columns: string[];
+  values: unknown[];
 }
 
 export type TransitionOutcome = { ok: true; event: WishEvent } | { ok: false; reason: 'lost_race' | 'claim_limit' };
@@ -71,13 +76,11 @@ export class WishRepository {
     return Number(row.n);
   }
 
-  /** The generated id is set on the returned wish; columns left out take their defaults. */
-  async insertWish(manager: EntityManager, wish: Partial<Wish>): Promise<Wish> {
-    const row = manager.getRepository(Wish).create(wish);
-    const values = this.columnsOf(manager, wish);
-    const { insertId } = await rawExecute(manager, `INSERT INTO wish (${values.columns.join(', ')}) VALUES (${values.placeholders.join(', ')})`, values.params);
-    row.id = insertId;
-    return row;
+  /** The wish as inserted, with its generated id. */
+  async insertWish(manager: EntityManager, wish: NewWish): Promise<Wish> {
+    const { columns, values } = this.columnValues(wish);
+    const { insertId } = await rawExecuteValues(manager, `INSERT INTO wish (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, values);
+    return { id: insertId, ...wish };
   }
 
   /**
@@ -91,7 +94,7 @@ export class WishRepository {
        VALUES (:wishId, :communityId, :action, :fromStatus, :toStatus, :actorId, :actorKind, :actorRole, :reason, :detail, :at)`,
       { ...event, detail: event.detail === null ? null : JSON.stringify(event.detail) },
     );
-    const row: WishEvent = { ...event, id: insertId };
+    const row: WishEvent = { id: insertId, ...event };
     await this.eventBus.publishInTransaction(manager, row);
     return row;
   }
@@ -104,12 +107,11 @@ export class WishRepository {
   async applyTransition(manager: EntityManager, write: TransitionWrite): Promise<TransitionOutcome> {
     const { wish, to, now } = write;
     const from = wish.status;
-    const changes = this.columnsOf(manager, write.set ?? {});
-    const assignments = changes.columns.map((column, i) => `${column} = ${changes.placeholders[i]}, `).join('');
-    const updated = await rawExecute(
+    const changes = this.columnValues({ status: to, updatedAt: now }, this.columnValues(write.set ?? {}));
+    const updated = await rawExecuteValues(
       manager,
-      `UPDATE wish SET ${assignments}status = :to, updated_at = :now, version = version + 1 WHERE id = :id AND status = :from`,
-      { ...changes.params, to, now, id: wish.id, from },
+      `UPDATE wish SET ${changes.columns.map((column) => `${column} = ?`).join(', ')}, version = version + 1 WHERE id = ? AND status = ?`,
+      [...changes.values, wish.id, from],
     );
     if (!updated.affected) return { ok: false, reason: 'lost_race' };
 
@@ -143,26 +145,24 @@ export class WishRepository {
    * A new wish's INSERT and a transition's UPDATE are written out rather than built by TypeORM's
    * query builders (13 % of a submission's and 9 % of a claim's busy time, issue #7). The properties
    * still map to their columns and values through the entity metadata, exactly as the builders did
-   * (column names, simple-json as JSON text, dates as each driver stores them).
+   * (column names, simple-json as JSON text, dates as each driver stores them); the map from property
+   * to column is built once, and the values go to the driver as positional parameters.
    */
-  private columnsOf(manager: EntityManager, values: QueryDeepPartialEntity<Wish>): { columns: string[]; placeholders: string[]; params: Record<string, unknown> } {
-    const metadata = manager.connection.getMetadata(Wish);
-    const driver = manager.connection.driver;
-    const out = { columns: [] as string[], placeholders: [] as string[], params: {} as Record<string, unknown> };
-    for (const [property, value] of Object.entries(values)) {
-      if (value === undefined) continue;
-      const column = this.columnOf(metadata, property);
-      out.columns.push(driver.escape(column.databaseName));
-      out.placeholders.push(`:v_${property}`);
-      out.params[`v_${property}`] = driver.preparePersistentValue(value, column);
-    }
-    return out;
-  }
+  private columns?: Map<string, { sql: string; metadata: ColumnMetadata }>;
 
-  private columnOf(metadata: EntityMetadata, property: string): ColumnMetadata {
-    const column = metadata.findColumnWithPropertyName(property);
-    if (!column) throw new Error(`wish has no column for property ${property}`);
-    return column;
+  /** Quoted column names and driver-ready values of the properties given (undefined ones left out), appended to `into`. */
+  private columnValues(properties: QueryDeepPartialEntity<Wish>, into: ColumnValues = { columns: [], values: [] }): ColumnValues {
+    const driver = this.dataSource.driver;
+    this.columns ??= new Map(this.dataSource.getMetadata(Wish).columns.map((column) => [column.propertyName, { sql: driver.escape(column.databaseName), metadata: column }]));
+    for (const property in properties) {
+      const value = (properties as Record<string, unknown>)[property];
+      if (value === undefined) continue;
+      const column = this.columns.get(property);
+      if (!column) throw new Error(`wish has no column for property ${property}`);
+      into.columns.push(column.sql);
+      into.values.push(driver.preparePersistentValue(value, column.metadata));
+    }
+    return into;
   }
 
   /**

@@ -264,7 +264,7 @@ export class WishService {
         });
       }
     });
-    this.logger.log({ ...requestTag(principal), wishId: id, action, from: wish.status, to: check.to, actor: principal.id, as }, 'wish transition');
+    this.logger.log({ wishId: id, action, from: wish.status, to: check.to, actor: principal.id, as, ...requestTag(principal) }, 'wish transition');
     return this.relations.view(principal, await this.reads.requireById(id), registeredIn);
   }
 
