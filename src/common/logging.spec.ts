@@ -39,6 +39,27 @@ describe('PinoNestLogger', () => {
     expect(lines[1]).not.toHaveProperty('reqId');
   });
 
+  it('redacts secret keys at the top, one level down and in req.headers, without touching the caller\'s objects', () => {
+    const fields = {
+      password: 'p',
+      resident: { name: '张三', phone: '13900000000', home: { address: 'deeper levels are not walked' } },
+      req: { headers: { authorization: 'Bearer x', cookie: 'c', accept: 'json' } },
+      list: [{ token: 'arrays are left to the serializers' }],
+    };
+    const before = JSON.stringify(fields);
+    logger.log(fields, 'redaction', 'Test');
+    expect(JSON.stringify(fields)).toBe(before);
+    expect(lines[0]).toMatchObject({
+      password: '[redacted]',
+      resident: { name: '张三', phone: '[redacted]', home: { address: 'deeper levels are not walked' } },
+      req: { headers: { authorization: '[redacted]', cookie: '[redacted]', accept: 'json' } },
+    });
+    const error = Object.assign(new Error('boom'), { token: 'on an error', errcode: 40001 });
+    logger.error(error, 'Test');
+    expect(lines[1]).toMatchObject({ err: { type: 'Error', message: 'boom', stack: expect.stringContaining('boom'), token: '[redacted]', errcode: 40001 } });
+    expect(error.token).toBe('on an error');
+  });
+
   it('skips levels that are off without building the line', () => {
     const quiet = new PinoNestLogger(createLoggers(loadAppConfig({ NODE_ENV: 'test', LOG_LEVEL: 'warn' }), stream).app);
     quiet.log({ big: 'x' }, 'dropped', 'Ctx');

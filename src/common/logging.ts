@@ -15,11 +15,39 @@ export function requestIdOf(req: IncomingMessage): string {
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Keys whose values never reach a log line, wherever they appear. */
-const SECRET_KEYS = [
+/** Keys whose values never reach a log line: at the top of a line's fields, one level down, and in `req.headers`. */
+const SECRET_KEYS = new Set([
   'authorization', 'cookie', 'password', 'passwordHash', 'refreshToken', 'accessToken', 'token',
   'phone', 'address', 'openid', 'session_key', 'sessionKey', 'secret', 'js_code',
-];
+]);
+const CENSOR = '[redacted]';
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+/**
+ * The app logger's redaction, in one pass over a line's fields: secret keys are censored at the top
+ * level, one level down (`resident.phone`), and in `req.headers`. The caller's objects are copied
+ * where something is censored, never changed. It replaces pino's path redaction (`key`, `*.key`),
+ * which cost 11 µs a line against 0.5 µs, on the line every claim and submission writes (issue #7).
+ * An error's own fields are censored the same way (a copy keeps its class, message and stack for
+ * pino's serializer); arrays and other class instances are left as they are.
+ */
+export function redactSecrets(fields: Record<string, unknown>, depth = 0, parent?: string): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in fields) {
+    const value = fields[key];
+    let safe = value;
+    if (SECRET_KEYS.has(key)) safe = CENSOR;
+    else if ((depth === 0 || (depth === 1 && parent === 'req' && key === 'headers')) && isPlainObject(value)) safe = redactSecrets(value, depth + 1, key);
+    else if (depth === 0 && value instanceof Error) safe = redactError(value);
+    if (safe !== value) (copy ??= { ...fields })[key] = safe;
+  }
+  return copy ?? fields;
+}
 
 /**
  * Lines are collected up to 4 KB, or for at most a second, before they are written: one write per
@@ -28,6 +56,13 @@ const SECRET_KEYS = [
  */
 const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_MS = 1000;
+
+function redactError(error: Error): Error {
+  const fields = error as unknown as Record<string, unknown>;
+  const censored = redactSecrets(fields, 1);
+  if (censored === fields) return error;
+  return Object.assign(Object.create(Object.getPrototypeOf(error)) as Error, censored, { message: error.message, stack: error.stack });
+}
 
 export interface Loggers {
   /**
@@ -43,9 +78,8 @@ export interface Loggers {
  * JSON logs. Both loggers write to the same destination (stdout, or the stream a test captures) and
  * mask any mainland mobile number that still slips into a line (inside a message, say) on the way out.
  *
- * Two loggers instead of one because redaction walks every line against every secret key (with
- * wildcards): that was 4 % of the service's busy time when it also ran over the access line, whose
- * fields (id, method, path without the query, status, error code, time) can never hold a secret.
+ * Two loggers instead of one because the access line's fields (id, method, path without the query,
+ * status, error code, time) can never hold a secret: it needs no redaction pass.
  */
 export function createLoggers(config: AppConfig, stream?: NodeJS.WritableStream): Loggers {
   const destination = (stream as DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
@@ -55,13 +89,7 @@ export function createLoggers(config: AppConfig, stream?: NodeJS.WritableStream)
     hooks: { streamWrite: (line: string) => maskPhonesIn(line) },
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  const app = pino(
-    {
-      ...common,
-      redact: { paths: [...SECRET_KEYS, ...SECRET_KEYS.map((key) => `*.${key}`), 'req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-    },
-    destination,
-  );
+  const app = pino({ ...common, formatters: { ...common.formatters, log: (fields) => redactSecrets(fields) } }, destination);
   return { app, access: pino(common, destination) };
 }
 
