@@ -43,6 +43,9 @@ describe.each(testDatabases())('logging on %s', (kind) => {
     await t.http.get('/api/v1/admin/audit').set(w.adminStreetA.auth).expect(200);
     await t.http.get('/api/v1/me/export').set(auth).expect(200);
     await t.http.delete('/api/v1/me').set(auth).expect(204);
+    // The two fields of the access line a client chooses: a phone number in them is masked too.
+    const probe = await t.http.get('/api/v1/wishes/13812349999').set(w.memberA1.auth).set('X-Request-Id', '13812349998');
+    expect(probe.status).toBeGreaterThanOrEqual(400);
 
     const text = lines.join('');
     expect(lines.length).toBeGreaterThan(10);
@@ -59,7 +62,8 @@ describe.each(testDatabases())('logging on %s', (kind) => {
     expect(access.find((line) => String(line.url).startsWith('/api/v1/wishes/mine'))).toMatchObject({ url: '/api/v1/wishes/mine', statusCode: 200 });
     expect(access.find((line) => line.statusCode === 400)).toMatchObject({ level: 'warn', method: 'PATCH', url: '/api/v1/me', code: 'VALIDATION_FAILED' });
     expect(access.find((line) => line.statusCode === 200)).not.toHaveProperty('code');
-    for (const secret of ['13912345678', '13787654321', '13600001234', '机密路 88 号', '保密小区 1 号', 'o-secret-openid-123', login.body.accessToken, login.body.refreshToken]) {
+    expect(access.find((line) => line.url === '/api/v1/wishes/138****9999')).toMatchObject({ reqId: '138****9998' });
+    for (const secret of ['13812349999', '13812349998', '13912345678', '13787654321', '13600001234', '机密路 88 号', '保密小区 1 号', 'o-secret-openid-123', login.body.accessToken, login.body.refreshToken]) {
       expect({ secret, found: text.includes(secret) }).toEqual({ secret, found: false });
     }
     expect(text).not.toMatch(/session_key|sessionKey"\s*:\s*"[^[]/);

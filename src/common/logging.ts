@@ -75,21 +75,24 @@ export interface Loggers {
 }
 
 /**
- * JSON logs. Both loggers write to the same destination (stdout, or the stream a test captures) and
- * mask any mainland mobile number that still slips into a line (inside a message, say) on the way out.
+ * JSON logs. Both loggers write to the same destination (stdout, or the stream a test captures).
  *
- * Two loggers instead of one because the access line's fields (id, method, path without the query,
- * status, error code, time) can never hold a secret: it needs no redaction pass.
+ * Two loggers instead of one because the access line's fields are chosen by logRequests: of them only
+ * the request id and the path come from the client, and those two are masked there. The app logger
+ * redacts secret keys and masks any mainland mobile number that still slips into a line (inside a
+ * message, say) on the way out; the access line skips both passes over its whole text.
  */
 export function createLoggers(config: AppConfig, stream?: NodeJS.WritableStream): Loggers {
   const destination = (stream as DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS });
   const common: LoggerOptions = {
     level: config.logLevel,
     base: { service: 'wish-service' },
-    hooks: { streamWrite: (line: string) => maskPhonesIn(line) },
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  const app = pino({ ...common, formatters: { ...common.formatters, log: (fields) => redactSecrets(fields) } }, destination);
+  const app = pino(
+    { ...common, hooks: { streamWrite: (line: string) => maskPhonesIn(line) }, formatters: { ...common.formatters, log: (fields) => redactSecrets(fields) } },
+    destination,
+  );
   return { app, access: pino(common, destination) };
 }
 
@@ -115,9 +118,9 @@ export function logRequests(fastify: FastifyInstance, access: Pino): void {
       // Flat fields: the same `reqId` key as the code's lines, and no nested object for pino to stringify.
       access[level](
         {
-          reqId: request.id,
+          reqId: maskPhonesIn(request.id),
           method: request.method,
-          url: query === -1 ? url : url.slice(0, query),
+          url: maskPhonesIn(query === -1 ? url : url.slice(0, query)),
           statusCode: status,
           code: status >= 400 ? errorCodes.get(request) : undefined,
           responseTime: Math.round(reply.elapsedTime),
