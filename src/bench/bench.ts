@@ -9,14 +9,15 @@ import { load, LoadResult } from './load';
 
 const USAGE = `Load benchmark of the service against a bare Fastify + mysql2 server running the same SQL.
 
-  npm run bench -- [--duration 10] [--warmup 3] [--connections 50] [--only wall,mine,...]
+  npm run bench -- [--duration 10] [--warmup 3] [--rounds 3] [--connections 50] [--only wall,mine,...]
                    [--wishes 20000 --communities 100] [--reseed] [--cpu-prof]
 
 MariaDB/MySQL on DB_HOST/DB_PORT/DB_USER/DB_PASSWORD (default root@127.0.0.1:3306), database
 DB_NAME (default wish_bench). The city is seeded once (npm run seed) and reused while it has the
 requested size; --reseed rebuilds it. Scenarios: wall, mine, detail, claim, submit, dashboard.
-Prints req/s, p50/p95/p99 and unexpected responses per scenario for both servers, the ratio, and the
-service's peak RSS; writes the same as JSON to bench-results/<timestamp>.json.`;
+Each scenario is measured in --rounds rounds alternating the service and the bare server; prints the
+medians of req/s, p50/p95/p99 and CPU per response, unexpected responses of all rounds, the ratios
+(and each round's), and the service's peak RSS; writes the same as JSON to bench-results/<timestamp>.json.`;
 
 /*
  * Why in src/: `nest build` compiles the harness with the project's tsconfig (strict, same Node
@@ -25,9 +26,11 @@ service's peak RSS; writes the same as JSON to bench-results/<timestamp>.json.`;
  *
  * Flow: seed (or reuse) the city → remove what earlier runs wrote → start the compiled service
  * (NODE_ENV=production, info logs to bench-results/service-<stamp>.log) and the bare server
- * (bare-server.ts) side by side → per scenario: warm up and measure the service, then the bare
- * server, back to back, so both see the same machine → check the claim storm in the database →
- * print and write JSON. Tokens are minted with the service's JWT secret and payload shape, as the
+ * (bare-server.ts) side by side → per scenario: warm up both, then measure them in alternating
+ * rounds (service, bare, service, bare…), so both see the same machine and its drift: on this shared
+ * 2-core machine one run of the bare server can be 25 % faster than the next, so a single pair of
+ * runs swung the ratio by ±0.1 → check the claim storm in the database → print the rounds' medians
+ * and write JSON. Tokens are minted with the service's JWT secret and payload shape, as the
  * mini-program would hold them.
  */
 
@@ -64,11 +67,43 @@ type Measured = LoadResult & { unexpected: number; cpuMsPerRequest: number };
 interface Row {
   scenario: string;
   connections: number;
+  /** Per target: the median of each figure over the measured rounds; responses and unexpected ones summed over all of them. */
   service: Measured & { peakRssMb: number };
   bare: Measured;
   ratio: { rps: number; p99: number };
+  /** Each round as measured, in order. */
+  rounds: Array<{ service: RoundSummary; bare: RoundSummary; ratio: { rps: number; p99: number } }>;
   checks?: Record<string, unknown>;
 }
+type RoundSummary = Pick<Measured, 'rps' | 'p50' | 'p99' | 'cpuMsPerRequest' | 'unexpected'>;
+const TARGETS: Target[] = ['service', 'bare'];
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** A target's figures over its rounds: each one's median (rate, latencies and CPU separately); counts summed, so no bad answer of any round is lost. */
+function medianOf(runs: Measured[]): Measured {
+  const statuses: Record<string, number> = {};
+  for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  const sum = (pick: (run: Measured) => number) => runs.reduce((n, run) => n + pick(run), 0);
+  return {
+    requests: sum((run) => run.requests),
+    seconds: sum((run) => run.seconds),
+    rps: median(runs.map((run) => run.rps)),
+    p50: median(runs.map((run) => run.p50)),
+    p95: median(runs.map((run) => run.p95)),
+    p99: median(runs.map((run) => run.p99)),
+    cpuMsPerRequest: median(runs.map((run) => run.cpuMsPerRequest)),
+    statuses,
+    errors: sum((run) => run.errors),
+    unexpected: sum((run) => run.unexpected),
+  };
+}
+
+const summary = ({ rps, p50, p99, cpuMsPerRequest, unexpected }: Measured): RoundSummary => ({ rps, p50, p99, cpuMsPerRequest, unexpected });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (what: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${what}\n`);
@@ -78,6 +113,7 @@ async function main(): Promise<void> {
     options: {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '50' },
       wishes: { type: 'string', default: '20000' },
       communities: { type: 'string', default: '100' },
@@ -90,6 +126,7 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const duration = Number(values.duration);
   const warmup = Number(values.warmup);
+  const rounds = Math.max(1, Math.trunc(Number(values.rounds)));
   const connections = Number(values.connections);
   const db = {
     DB_TYPE: process.env.DB_TYPE ?? 'mariadb',
@@ -193,7 +230,8 @@ async function main(): Promise<void> {
         name: 'submit',
         expected: [201],
         prepare: async (target, phase) => {
-          const tag = `bench-${stamp}-${target[0]}${phase[0]}`;
+          // A key per request of every run: a repeated key would be answered as a replay, not a submission.
+          const tag = `bench-${stamp}-${target[0]}${phase[0]}${runSeq++}`;
           return roundRobin(city.submitters, (r, i) => ({
             method: 'POST',
             path: '/api/v1/wishes',
@@ -215,48 +253,56 @@ async function main(): Promise<void> {
     const idleRssMb = rss.current();
     const results: Row[] = [];
     for (const scenario of scenarios) {
-      const measured: Partial<Record<Target, Measured>> = {};
       let peak = 0;
       let winners = 0;
       const claimsBefore = scenario.name === 'claim' ? await claimTotals(sql) : undefined;
       const clients = scenario.connections ?? connections;
-      for (const target of ['service', 'bare'] as Target[]) {
-        const url = `http://127.0.0.1:${target === 'service' ? SERVICE_PORT : BARE_PORT}`;
-        const pid = (target === 'service' ? service : bare).pid!;
-        let result: LoadResult;
-        let cpuBefore: number;
+      const urlOf = (target: Target) => `http://127.0.0.1:${target === 'service' ? SERVICE_PORT : BARE_PORT}`;
+      // Warm-up once per target; the claim storm sizes its measured runs from the warm-up's rate.
+      const amounts: Partial<Record<Target, number>> = {};
+      for (const target of TARGETS) {
         if (scenario.byAmount) {
-          const warm = await load({ url, connections: clients, amount: clients * 10, next: await scenario.prepare(target, 'warmup', clients * 10) });
+          const warm = await load({ url: urlOf(target), connections: clients, amount: clients * 10, next: await scenario.prepare(target, 'warmup', clients * 10) });
           winners += warm.statuses['200'] ?? 0;
-          const amount = Math.max(clients * 10, Math.round(warm.rps * duration));
-          const next = await scenario.prepare(target, 'measure', amount);
-          if (target === 'service') rss.start();
-          cpuBefore = cpuMs(pid);
-          result = await load({ url, connections: clients, amount, next });
+          amounts[target] = Math.max(clients * 10, Math.round(warm.rps * duration));
         } else {
-          await load({ url, connections: clients, duration: warmup, next: await scenario.prepare(target, 'warmup') });
-          const next = await scenario.prepare(target, 'measure');
-          if (target === 'service') rss.start();
-          cpuBefore = cpuMs(pid);
-          result = await load({ url, connections: clients, duration, next });
+          await load({ url: urlOf(target), connections: clients, duration: warmup, next: await scenario.prepare(target, 'warmup') });
         }
-        const cpuMsPerRequest = (cpuMs(pid) - cpuBefore) / Math.max(1, result.requests);
-        if (target === 'service') peak = rss.stop();
-        if (scenario.byAmount) winners += result.statuses['200'] ?? 0;
-        const unexpected = Object.entries(result.statuses).reduce((n, [status, count]) => n + (scenario.expected.includes(Number(status)) ? 0 : count), result.errors);
-        measured[target] = { ...result, unexpected, cpuMsPerRequest };
-        log(`${scenario.name} ${target}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${cpuMsPerRequest.toFixed(2)} CPU ms/req, ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
       }
-      const s = measured.service!;
-      const b = measured.bare!;
-      const row: Row = { scenario: scenario.name, connections: clients, service: { ...s, peakRssMb: peak }, bare: b, ratio: { rps: s.rps / b.rps, p99: s.p99 / b.p99 } };
+      // Measured runs alternate service, bare, service, bare…: both see the same drift of the machine.
+      const runs: Record<Target, Measured[]> = { service: [], bare: [] };
+      for (let round = 1; round <= rounds; round++) {
+        for (const target of TARGETS) {
+          const pid = (target === 'service' ? service : bare).pid!;
+          const next = await scenario.prepare(target, 'measure', amounts[target]);
+          if (target === 'service') rss.start();
+          const cpuBefore = cpuMs(pid);
+          const result = await load({ url: urlOf(target), connections: clients, ...(scenario.byAmount ? { amount: amounts[target] } : { duration }), next });
+          const cpuMsPerRequest = (cpuMs(pid) - cpuBefore) / Math.max(1, result.requests);
+          if (target === 'service') peak = Math.max(peak, rss.stop());
+          if (scenario.byAmount) winners += result.statuses['200'] ?? 0;
+          const unexpected = Object.entries(result.statuses).reduce((n, [status, count]) => n + (scenario.expected.includes(Number(status)) ? 0 : count), result.errors);
+          runs[target].push({ ...result, unexpected, cpuMsPerRequest });
+          log(`${scenario.name} ${target} (round ${round}/${rounds}): ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms, ${cpuMsPerRequest.toFixed(2)} CPU ms/req, ${JSON.stringify(result.statuses)}${result.errors ? `, ${result.errors} errors` : ''}`);
+        }
+      }
+      const s = medianOf(runs.service);
+      const b = medianOf(runs.bare);
+      const row: Row = {
+        scenario: scenario.name,
+        connections: clients,
+        service: { ...s, peakRssMb: peak },
+        bare: b,
+        ratio: { rps: s.rps / b.rps, p99: s.p99 / b.p99 },
+        rounds: runs.service.map((run, i) => ({ service: summary(run), bare: summary(runs.bare[i]), ratio: { rps: run.rps / runs.bare[i].rps, p99: run.p99 / runs.bare[i].p99 } })),
+      };
       if (claimsBefore) row.checks = { winners, ...(await verifyStorm(sql, claimsBefore)) };
       results.push(row);
     }
     const peakRssMb = rss.highWaterMb();
-    print(results, { idleRssMb, peakRssMb }, { duration, warmup, connections });
+    print(results, { idleRssMb, peakRssMb }, { duration, warmup, connections, rounds });
     const file = join(outDir, `${stamp}.json`);
-    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options: { duration, warmup, connections, db: db.DB_NAME, wishes: city.wishCount }, idleRssMb, peakRssMb, results }, null, 2));
+    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), options: { duration, warmup, connections, rounds, db: db.DB_NAME, wishes: city.wishCount }, idleRssMb, peakRssMb, results }, null, 2));
     log(`written ${file}`);
   } finally {
     await Promise.all(children.map((child) => stop(child)));
@@ -462,19 +508,20 @@ class RssSampler {
 
 // ── Report ───────────────────────────────────────────────────────────────────
 
-function print(rows: Row[], { idleRssMb, peakRssMb }: { idleRssMb: number; peakRssMb: number }, options: { duration: number; warmup: number; connections: number }): void {
+function print(rows: Row[], { idleRssMb, peakRssMb }: { idleRssMb: number; peakRssMb: number }, options: { duration: number; warmup: number; connections: number; rounds: number }): void {
   const f = (n: number, d = 1) => n.toFixed(d);
   const widths = [10, 8, 9, 9, 9, 6, 4, 8, 12, 12];
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' ');
   const out: string[] = [
-    `\n${options.connections} connections (dashboard: 1), ${options.warmup} s warm-up, ${options.duration} s measured (claim: a fixed number of requests sized to about the same time)`,
+    `\n${options.connections} connections (dashboard: 1), ${options.warmup} s warm-up, then ${options.rounds} measured rounds of ${options.duration} s alternating service and bare (claim: a fixed number of requests sized to about the same time); figures are the medians of the rounds, bad answers summed`,
     line(['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'bad', 'RSS', 'CPU ms', 'ratio req/s', 'ratio p99']),
   ];
   for (const row of rows) {
     out.push(line([row.scenario, 'service', f(row.service.rps, 0), f(row.service.p50), f(row.service.p99), String(row.service.unexpected), f(row.service.peakRssMb, 0), f(row.service.cpuMsPerRequest, 2), f(row.ratio.rps, 2), f(row.ratio.p99, 2)]));
     out.push(line(['', 'bare', f(row.bare.rps, 0), f(row.bare.p50), f(row.bare.p99), String(row.bare.unexpected), '', f(row.bare.cpuMsPerRequest, 2), '', '']));
     if (row.scenario === 'dashboard') out.push(`           dashboard p95: service ${f(row.service.p95)} ms, bare ${f(row.bare.p95)} ms`);
-    if (row.checks) out.push(`           claim check (both targets, warm-up included): ${JSON.stringify(row.checks)}`);
+    if (row.rounds.length > 1) out.push(`           ratio req/s by round: ${row.rounds.map((round) => f(round.ratio.rps, 2)).join(', ')}; p99: ${row.rounds.map((round) => f(round.ratio.p99, 2)).join(', ')}`);
+    if (row.checks) out.push(`           claim check (both targets, all rounds and warm-ups): ${JSON.stringify(row.checks)}`);
   }
   out.push(`service RSS: ${f(idleRssMb, 0)} MB idle after start-up, peak ${f(peakRssMb, 0)} MB (VmHWM over the whole run; RSS column: peak VmRSS while that scenario was measured)`);
   out.push('CPU ms: CPU time of that server process per response while measured (user + system; the database and the load generator not included)');
