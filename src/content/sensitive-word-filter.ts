@@ -2,7 +2,8 @@
 const INVISIBLE = /[\u00AD\u200B-\u200F\u2060-\u2064\uFEFF]/g;
 /** A run of anything that is not a letter or a digit (spaces, punctuation, symbols, emoji). */
 const SEPARATORS = /[^\p{L}\p{N}]+/gu;
-const ASCII_WORD_CHAR = /[a-z0-9]/;
+/** A Latin letter or digit, after folding (lower case): the characters a Latin word is made of. */
+const isAsciiWordChar = (code: number) => (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39);
 
 /**
  * Folds text so that trivial disguises still match: full-width forms and compatibility characters
@@ -13,12 +14,10 @@ const ASCII_WORD_CHAR = /[a-z0-9]/;
 export function foldText(text: string): string {
   const folded = text.normalize('NFKC').toLowerCase().replace(INVISIBLE, '');
   return folded
-    .replace(SEPARATORS, (_run, offset: number, whole: string) => {
-      const before = whole[offset - 1];
-      const after = whole[offset + _run.length];
-      const latinEdge = (before !== undefined && ASCII_WORD_CHAR.test(before)) || (after !== undefined && ASCII_WORD_CHAR.test(after));
-      return latinEdge ? ' ' : '';
-    })
+    // charCodeAt past either end is NaN: no Latin neighbour there.
+    .replace(SEPARATORS, (run, offset: number, whole: string) =>
+      isAsciiWordChar(whole.charCodeAt(offset - 1)) || isAsciiWordChar(whole.charCodeAt(offset + run.length)) ? ' ' : '',
+    )
     .trim();
 }
 
@@ -29,8 +28,6 @@ export function parseWordList(text: string): string[] {
     .map((line) => line.replace(/#.*$/, '').trim())
     .filter((line) => line.length > 0);
 }
-
-const isAsciiWordChar = (code: number) => (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39);
 
 /**
  * The local sensitive-word filter: one Aho–Corasick automaton over the folded words, so checking a
